@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/httpapi"
+)
+
+// Config is the server's configuration, from flags and the environment.
+type Config struct {
+	Addr             string
+	BaseURL          string
+	OperatorToken    string
+	SMTPAllowPrivate bool
+	Dev              bool
+	db               dbFlags
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	cfg.db.register(fs, getenv)
+	fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "SWITCHBOARD_ADDR", "127.0.0.1:8080"), "address to listen on [SWITCHBOARD_ADDR]")
+	fs.StringVar(&cfg.BaseURL, "base-url", getenv("SWITCHBOARD_BASE_URL"), "public URL of the server, for links in mail (default http://<addr>) [SWITCHBOARD_BASE_URL]")
+	fs.StringVar(&cfg.OperatorToken, "operator-token", getenv("SWITCHBOARD_OPERATOR_TOKEN"), "token for the operator API; empty disables it [SWITCHBOARD_OPERATOR_TOKEN]")
+	fs.BoolVar(&cfg.SMTPAllowPrivate, "smtp-allow-private", envBool(getenv, "SWITCHBOARD_SMTP_ALLOW_PRIVATE"), "let workspaces use SMTP servers on loopback and private addresses [SWITCHBOARD_SMTP_ALLOW_PRIVATE]")
+	fs.BoolVar(&cfg.Dev, "dev", envBool(getenv, "SWITCHBOARD_DEV"), "development mode: also run a local mail catcher; implies --smtp-allow-private [SWITCHBOARD_DEV]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.Dev {
+		cfg.SMTPAllowPrivate = true
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+
+	st, err := cfg.db.open(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
+
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st}, httpapi.Config{
+		OperatorToken: cfg.OperatorToken,
+		Ready:         st.Ping,
+		Logger:        logger,
+	})
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // CSV uploads may be large
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	go optimizeEvery(ctx, st.Optimize, time.Hour, logger)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "database", st.Dialect(), "dev", cfg.Dev)
+	fmt.Fprintf(stdout, "switchboard listening on http://%s\n", ln.Addr())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func optimizeEvery(ctx context.Context, optimize func(context.Context) error, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := optimize(ctx); err != nil {
+				logger.Warn("optimize", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,187 @@
+// Package httpapi is Switchboard's JSON HTTP API (api.md). Handlers decode, call a
+// domain service with the actor, and encode; they never decide who may do what.
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	sb "github.com/switchboard/switchboard/internal/switchboard"
+)
+
+// Services are the domain services the API calls.
+type Services struct {
+	Users      sb.UserService
+	Accounts   sb.AccountService
+	Workspaces sb.WorkspaceService
+	Members    sb.MemberService
+}
+
+// Config configures the API.
+type Config struct {
+	// OperatorToken enables the operator API; empty means it answers 404.
+	OperatorToken string
+	// Ready reports whether the database answers, for /readyz.
+	Ready  func(context.Context) error
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	Services
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	limits  *limits
+	handler http.Handler
+}
+
+// New builds the API with every route of routes.go.
+func New(svc Services, cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{Services: svc, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), limits: newLimits(cfg.Now)}
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
+	}
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint; see /api/v1/openapi.json."))
+	})
+	s.handler = s.recoverer(s.logRequests(s.mux))
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// handlerFunc is an API handler: it gets the authenticated actor and returns an
+// error to be written as a problem document.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, actor sb.Actor) error
+
+type authKind int
+
+const (
+	authNone     authKind = iota // anyone
+	authUser                     // a session token or an API key
+	authOperator                 // the operator token
+)
+
+// wrap authenticates as the route asks and runs its handler.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		actor := sb.Actor{IP: clientIP(r), UserAgent: r.UserAgent()}
+		switch rt.Auth {
+		case authUser:
+			token, ok := bearer(r)
+			if !ok {
+				writeError(w, r, s.log, sb.Errorf(sb.ECodeUnauthorized, "Sign in first: send Authorization: Bearer <token> with a session token or an API key."))
+				return
+			}
+			a, err := s.Users.Authenticate(r.Context(), token)
+			if err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+			a.IP, a.UserAgent = actor.IP, actor.UserAgent
+			actor = a
+		case authOperator:
+			token, ok := bearer(r)
+			if s.cfg.OperatorToken == "" {
+				writeError(w, r, s.log, sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint."))
+				return
+			}
+			if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.OperatorToken)) != 1 {
+				writeError(w, r, s.log, sb.Errorf(sb.ECodeUnauthorized, "Send the operator token as Authorization: Bearer <token>."))
+				return
+			}
+			actor.Operator = true
+			actor.Email = "operator"
+		}
+		if err := rt.Handler(w, r, actor); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// clientIP is the peer's address. Switchboard does not trust forwarding headers.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				writeError(w, r, s.log, sb.Errorf(sb.ECodeInternal, "An internal error occurred. Try again; if it persists, contact the operator."))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		// The path is logged without the query; invitation tokens in paths are
+		// replaced so that they never reach a log.
+		s.log.Info("request", "method", r.Method, "path", redactPath(r.URL.Path), "status", sw.status, "duration", time.Since(start))
+	})
+}
+
+func redactPath(p string) string {
+	const inv = "/api/v1/invitations/"
+	if strings.HasPrefix(p, inv) {
+		rest := strings.TrimPrefix(p, inv)
+		_, tail, _ := strings.Cut(rest, "/")
+		if tail != "" {
+			return inv + "[token]/" + tail
+		}
+		return inv + "[token]"
+	}
+	if strings.HasPrefix(p, "/invite/") {
+		return "/invite/[token]"
+	}
+	return p
+}

@@ -1,0 +1,43 @@
+package secret
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPasswordRoundTrip(t *testing.T) {
+	p := PasswordParams{Memory: 1024, Time: 1, Threads: 1}
+	h, err := HashPassword(p, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$") {
+		t.Fatalf("hash %q is not argon2id", h)
+	}
+	if ok, err := CheckPassword(h, "correct horse"); err != nil || !ok {
+		t.Fatalf("right password rejected: %v %v", ok, err)
+	}
+	if ok, _ := CheckPassword(h, "wrong horse"); ok {
+		t.Fatal("wrong password accepted")
+	}
+}
+
+func TestIDsSortByTime(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	a := NewID("ws", t0)
+	b := NewID("ws", t0.Add(time.Millisecond))
+	if !(a < b) {
+		t.Fatalf("ids out of order: %s !< %s", a, b)
+	}
+	if a == NewID("ws", t0) {
+		t.Fatal("two ids in the same millisecond are equal")
+	}
+}
+
+func TestTokenHash(t *testing.T) {
+	tok := Token("sbs_")
+	if len(tok) < 40 || HashToken(tok) == tok || HashToken(tok) != HashToken(tok) {
+		t.Fatalf("bad token or hash: %q", tok)
+	}
+}

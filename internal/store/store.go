@@ -1,0 +1,322 @@
+// Package store is Switchboard's one SQL store, for SQLite (the embedded default)
+// and PostgreSQL (scale-out). It keeps to the SQL both speak; the differences
+// (placeholders, locking, connection set-up, error codes) live in dialect.go.
+//
+// Every exported method that acts for an actor runs in one transaction, asks the
+// permission table (switchboard.Authorize) inside it, and filters every statement on
+// the workspace it concerns.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/secret"
+	sb "github.com/switchboard/switchboard/internal/switchboard"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Config configures a Store.
+type Config struct {
+	// DatabaseURL selects PostgreSQL when it starts with postgres:// or postgresql://.
+	DatabaseURL string
+	// DataDir holds the SQLite database when DatabaseURL is empty.
+	DataDir     string
+	Plans       sb.Plans
+	DefaultPlan string
+	// Now is the clock; tests inject one.
+	Now      func() time.Time
+	Password secret.PasswordParams
+	// SessionTTL is how long a session token works.
+	SessionTTL time.Duration
+	Logger     *slog.Logger
+}
+
+// Store implements the domain services on a SQL database.
+type Store struct {
+	cfg     Config
+	dialect dialect
+	// write takes every transaction that changes data; on SQLite it is a single
+	// connection whose transactions begin IMMEDIATE. read serves read-only work.
+	write *sql.DB
+	read  *sql.DB
+}
+
+// Open connects to the database named by cfg. It does not migrate.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Plans == nil {
+		cfg.Plans = sb.DefaultPlans()
+	}
+	if cfg.DefaultPlan == "" {
+		cfg.DefaultPlan = sb.PlanFree
+	}
+	if _, ok := cfg.Plans[cfg.DefaultPlan]; !ok {
+		return nil, fmt.Errorf("store: default plan %q is not a known plan", cfg.DefaultPlan)
+	}
+	if cfg.Password.Memory == 0 {
+		cfg.Password = secret.DefaultPasswordParams
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{cfg: cfg}
+	var err error
+	if isPostgresURL(cfg.DatabaseURL) {
+		s.dialect = postgres
+		s.write, err = sql.Open("pgx", cfg.DatabaseURL)
+		if err != nil {
+			return nil, err
+		}
+		s.write.SetMaxOpenConns(20)
+		s.write.SetMaxIdleConns(20)
+		s.read = s.write
+	} else {
+		s.dialect = sqlite
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "data"
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: create data directory: %w", err)
+		}
+		path := filepath.Join(dir, "switchboard.db")
+		if s.write, err = sql.Open("sqlite", sqliteDSN(path, true)); err != nil {
+			return nil, err
+		}
+		s.write.SetMaxOpenConns(1)
+		s.write.SetMaxIdleConns(1)
+		s.write.SetConnMaxLifetime(0)
+		if s.read, err = sql.Open("sqlite", sqliteDSN(path, false)); err != nil {
+			return nil, err
+		}
+		s.read.SetMaxOpenConns(4)
+		s.read.SetMaxIdleConns(4)
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return s, nil
+}
+
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return string(s.dialect) }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.read.PingContext(ctx)
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// Optimize runs SQLite's PRAGMA optimize; a no-op on PostgreSQL.
+func (s *Store) Optimize(ctx context.Context) error {
+	if s.dialect != sqlite {
+		return nil
+	}
+	_, err := s.write.ExecContext(ctx, "PRAGMA optimize")
+	return err
+}
+
+// Migrate applies the embedded migrations of the dialect that are not yet applied.
+// Replicas starting together on PostgreSQL take turns through an advisory lock.
+func (s *Store) Migrate(ctx context.Context) error {
+	dir := "migrations/" + string(s.dialect)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("store: migration %s: name must start with a number", name)
+		}
+		body, err := migrations.ReadFile(dir + "/" + name)
+		if err != nil {
+			return err
+		}
+		if err := s.applyMigration(ctx, version, name, string(body)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, version int, name, body string) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if s.dialect == postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7314159)"); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return fmt.Errorf("store: migration %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`), version, name, s.cfg.Now().UnixMicro()); err != nil {
+		return err
+	}
+	s.cfg.Logger.Info("migration applied", "name", name, "dialect", s.dialect)
+	return tx.Commit()
+}
+
+// tx is one transaction with the one `now` all its statements use.
+type tx struct {
+	tx  *sql.Tx
+	s   *Store
+	now time.Time
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.s.rebind(q), args...)
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.s.rebind(q), args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.s.rebind(q), args...)
+}
+
+// forUpdate is the row-locking suffix: PostgreSQL locks rows; SQLite's IMMEDIATE
+// transactions already hold the database's single write lock.
+func (t *tx) forUpdate() string {
+	if t.s.dialect == postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// update runs fn in a write transaction and commits it when fn returns nil.
+func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
+	return s.run(ctx, s.write, false, fn)
+}
+
+// view runs fn in a read-only transaction.
+func (s *Store) view(ctx context.Context, fn func(*tx) error) error {
+	return s.run(ctx, s.read, true, fn)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*tx) error) error {
+	opts := &sql.TxOptions{}
+	if readOnly && s.dialect == postgres {
+		opts.ReadOnly = true
+	}
+	sqlTx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	t := &tx{tx: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond)}
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// Times are stored as Unix microseconds.
+func toTime(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func toTimePtr(us sql.NullInt64) *time.Time {
+	if !us.Valid {
+		return nil
+	}
+	t := toTime(us.Int64)
+	return &t
+}
+
+func int64Ptr(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64
+	return &v
+}
+
+func stringPtr(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	v := s.String
+	return &v
+}
+
+func nullInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func nullString(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// placeholders returns "?, ?, ?" for n arguments.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func quote(s string) string { return strconv.Quote(s) }

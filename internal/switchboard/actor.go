@@ -1,0 +1,35 @@
+package switchboard
+
+// Actor is who performs an operation: a signed-in user, an API key acting in its one
+// workspace, or the operator. Every service method takes one.
+type Actor struct {
+	UserID string
+	Email  string
+	// APIKeyID is set when the request authenticated with an API key; the key acts
+	// only in APIKeyWorkspaceID, with APIKeyRole.
+	APIKeyID          string
+	APIKeyWorkspaceID string
+	APIKeyRole        Role
+	// Operator is the installation's operator (operator token or command line).
+	Operator bool
+	// SessionID is the hash of the session token, for log-out.
+	SessionID string
+	IP        string
+	UserAgent string
+}
+
+// IsAPIKey reports whether the actor is an API key.
+func (a Actor) IsAPIKey() bool { return a.APIKeyID != "" }
+
+// ActorType names the kind of actor for the audit log.
+func (a Actor) ActorType() string {
+	switch {
+	case a.Operator:
+		return "operator"
+	case a.IsAPIKey():
+		return "api_key"
+	case a.UserID != "":
+		return "user"
+	}
+	return "anonymous"
+}

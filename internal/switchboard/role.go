@@ -1,0 +1,93 @@
+package switchboard
+
+// Role is a member's role in a workspace. Roles are hierarchical.
+type Role string
+
+const (
+	RoleNone    Role = ""
+	RoleViewer  Role = "viewer"
+	RoleMember  Role = "member"
+	RoleManager Role = "manager"
+	RoleAdmin   Role = "admin"
+	RoleOwner   Role = "owner"
+)
+
+var roleRank = map[Role]int{RoleViewer: 1, RoleMember: 2, RoleManager: 3, RoleAdmin: 4, RoleOwner: 5}
+
+// Valid reports whether r is one of the five roles.
+func (r Role) Valid() bool { return roleRank[r] > 0 }
+
+// Rank orders roles: 0 for none, 5 for owner.
+func (r Role) Rank() int { return roleRank[r] }
+
+// AtLeast reports whether r includes every permission of o.
+func (r Role) AtLeast(o Role) bool { return r.Rank() >= o.Rank() && r.Valid() }
+
+// Higher returns the higher of two roles (the effective role of agency inheritance).
+func Higher(a, b Role) Role {
+	if b.Rank() > a.Rank() {
+		return b
+	}
+	return a
+}
+
+// Action is one row of the permission table (design/permissions.md).
+type Action int
+
+const (
+	ActionViewWorkspace     Action = iota // see the workspace, its members, dashboards and analytics
+	ActionBrowseCalls                     // browse call history (call metadata)
+	ActionReadConversations               // read conversations (transcripts, recordings)
+	ActionViewResources                   // see assistants, workflows, campaigns, contacts
+	ActionUseCampaigns                    // start, pause, resume, stop campaigns
+	ActionEditCampaigns                   // create, edit, delete campaigns
+	ActionEditContacts                    // create, edit, delete contacts; import CSV; apply tags
+	ActionEditAssistants                  // create, edit, delete assistants
+	ActionEditWorkflows                   // edit and deploy workflows
+	ActionManageMembers                   // invite, resend, revoke, remove, change roles
+	ActionManageIntegrations              // SMTP credentials
+	ActionAdminister                      // API keys, audit log, report calls
+	ActionEditWorkspace                   // rename, edit description
+	ActionCreateClients                   // create client sub-workspaces (agency only)
+	ActionBilling                         // minute budgets, usage, purchases
+	ActionWhiteLabel                      // white-label settings
+	ActionOwn                             // delete or restore the workspace; transfer ownership
+	actionCount
+)
+
+// permissionTable is design/permissions.md: the lowest role allowed each action.
+var permissionTable = [actionCount]Role{
+	ActionViewWorkspace:      RoleViewer,
+	ActionBrowseCalls:        RoleViewer,
+	ActionReadConversations:  RoleMember,
+	ActionViewResources:      RoleMember,
+	ActionUseCampaigns:       RoleMember,
+	ActionEditCampaigns:      RoleManager,
+	ActionEditContacts:       RoleManager,
+	ActionEditAssistants:     RoleAdmin,
+	ActionEditWorkflows:      RoleAdmin,
+	ActionManageMembers:      RoleAdmin,
+	ActionManageIntegrations: RoleAdmin,
+	ActionAdminister:         RoleAdmin,
+	ActionEditWorkspace:      RoleAdmin,
+	ActionCreateClients:      RoleAdmin,
+	ActionBilling:            RoleOwner,
+	ActionWhiteLabel:         RoleOwner,
+	ActionOwn:                RoleOwner,
+}
+
+// MinRole returns the lowest role that may perform a.
+func MinRole(a Action) Role { return permissionTable[a] }
+
+// Authorize answers "may a caller with this role do this action?". A caller with no
+// role gets not_found (a workspace's existence is not revealed); a role too low gets
+// forbidden.
+func Authorize(role Role, a Action) error {
+	if !role.Valid() {
+		return NotFound("Workspace")
+	}
+	if !role.AtLeast(permissionTable[a]) {
+		return Errorf(ECodeForbidden, "Your role (%s) does not allow this; it needs %s or higher.", role, permissionTable[a])
+	}
+	return nil
+}
