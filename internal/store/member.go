@@ -259,3 +259,22 @@ func (s *Store) auditRefusal(ctx context.Context, actor sb.Actor, workspaceID, a
 		s.cfg.Logger.Warn("audit refusal", "err", err)
 	}
 }
+
+// GrantMembership gives a user a direct role in a workspace without any permission
+// check. It is the primitive behind accepting an invitation, and lets tests set up
+// teams; no interface exposes it.
+func (s *Store) GrantMembership(ctx context.Context, workspaceID, userID string, role sb.Role) error {
+	return s.update(ctx, func(t *tx) error { return t.grantMembership(ctx, workspaceID, userID, role) })
+}
+
+func (t *tx) grantMembership(ctx context.Context, workspaceID, userID string, role sb.Role) error {
+	if !role.Valid() || role == sb.RoleOwner {
+		return sb.Errorf(sb.ECodeValidation, "A membership needs a role other than owner.")
+	}
+	_, err := t.exec(ctx, `INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`,
+		workspaceID, userID, string(role), t.now.UnixMicro())
+	if isUniqueViolation(err) {
+		return sb.Errorf(sb.ECodeAlreadyMember, "This person is already a member of the workspace.")
+	}
+	return err
+}

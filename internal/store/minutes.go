@@ -221,7 +221,7 @@ func (t *tx) accountView(ctx context.Context, a *accountRow) (*sb.Account, error
 	}
 	return &sb.Account{
 		ID: a.ID, Name: a.Name, OwnerID: a.OwnerID, Plan: a.Plan, Limits: t.s.cfg.Plans[a.Plan],
-		Minutes: sb.AccountMinutes{BalanceSeconds: a.BalanceSeconds, AllocatedMinutes: book.allocatedMinutes(), UnallocatedSeconds: book.unallocated()},
+		Minutes:   sb.AccountMinutes{BalanceSeconds: a.BalanceSeconds, AllocatedMinutes: book.allocatedMinutes(), UnallocatedSeconds: book.unallocated()},
 		CreatedAt: toTime(a.CreatedAt),
 	}, nil
 }

@@ -35,23 +35,23 @@ func Higher(a, b Role) Role {
 type Action int
 
 const (
-	ActionViewWorkspace     Action = iota // see the workspace, its members, dashboards and analytics
-	ActionBrowseCalls                     // browse call history (call metadata)
-	ActionReadConversations               // read conversations (transcripts, recordings)
-	ActionViewResources                   // see assistants, workflows, campaigns, contacts
-	ActionUseCampaigns                    // start, pause, resume, stop campaigns
-	ActionEditCampaigns                   // create, edit, delete campaigns
-	ActionEditContacts                    // create, edit, delete contacts; import CSV; apply tags
-	ActionEditAssistants                  // create, edit, delete assistants
-	ActionEditWorkflows                   // edit and deploy workflows
-	ActionManageMembers                   // invite, resend, revoke, remove, change roles
-	ActionManageIntegrations              // SMTP credentials
-	ActionAdminister                      // API keys, audit log, report calls
-	ActionEditWorkspace                   // rename, edit description
-	ActionCreateClients                   // create client sub-workspaces (agency only)
-	ActionBilling                         // minute budgets, usage, purchases
-	ActionWhiteLabel                      // white-label settings
-	ActionOwn                             // delete or restore the workspace; transfer ownership
+	ActionViewWorkspace      Action = iota // see the workspace, its members, dashboards and analytics
+	ActionBrowseCalls                      // browse call history (call metadata)
+	ActionReadConversations                // read conversations (transcripts, recordings)
+	ActionViewResources                    // see assistants, workflows, campaigns, contacts
+	ActionUseCampaigns                     // start, pause, resume, stop campaigns
+	ActionEditCampaigns                    // create, edit, delete campaigns
+	ActionEditContacts                     // create, edit, delete contacts; import CSV; apply tags
+	ActionEditAssistants                   // create, edit, delete assistants
+	ActionEditWorkflows                    // edit and deploy workflows
+	ActionManageMembers                    // invite, resend, revoke, remove, change roles
+	ActionManageIntegrations               // SMTP credentials
+	ActionAdminister                       // API keys, audit log, report calls
+	ActionEditWorkspace                    // rename, edit description
+	ActionCreateClients                    // create client sub-workspaces (agency only)
+	ActionBilling                          // minute budgets, usage, purchases
+	ActionWhiteLabel                       // white-label settings
+	ActionOwn                              // delete or restore the workspace; transfer ownership
 	actionCount
 )
 
