@@ -178,3 +178,9 @@ func (a *api) createWorkspace(token string, body map[string]any) string {
 	a.t.Helper()
 	return a.do("POST", "/api/v1/workspaces", token, body).want(a.t, 201).Str("id")
 }
+
+// logIn opens a fresh session for u (sessions expire after 30 days).
+func (a *api) logIn(u *user) {
+	a.t.Helper()
+	u.Token = a.do("POST", "/api/v1/auth/login", "", map[string]string{"email": u.Email, "password": "correct horse battery"}).want(a.t, 200).Str("token")
+}

@@ -81,16 +81,13 @@ func (s *Store) CreateWorkspace(ctx context.Context, actor sb.Actor, in sb.Creat
 			if actor.IsAPIKey() && actor.APIKeyWorkspaceID != *in.ParentID {
 				return sb.Errorf(sb.ECodeForbidden, "An API key acts only in its own workspace.")
 			}
-			parent, _, err := t.access(ctx, actor, *in.ParentID, sb.ActionViewWorkspace, true)
+			parent, _, err := t.access(ctx, actor, *in.ParentID, sb.ActionCreateClients, true)
 			if err != nil {
 				return err
 			}
 			if parent.Type != sb.WorkspaceAgency {
 				return &sb.Error{Code: sb.ECodeValidation, Message: "Client sub-workspaces can only be created under an agency workspace.",
 					Fields: []sb.FieldError{{Location: "body.parent_id", Message: "This workspace is not an agency."}}}
-			}
-			if _, _, err := t.access(ctx, actor, *in.ParentID, sb.ActionCreateClients, false); err != nil {
-				return err
 			}
 			if in.AccountID != nil && *in.AccountID != parent.AccountID {
 				return &sb.Error{Code: sb.ECodeValidation, Message: "A client sub-workspace belongs to its agency's account.",
