@@ -146,10 +146,11 @@ func accountsSetPlan(ctx context.Context, args []string, getenv func(string) str
 	fs.SetOutput(stderr)
 	var db dbFlags
 	db.register(fs, getenv)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 2 {
+	if len(pos) != 2 {
 		return errors.New("usage: switchboard accounts set-plan ACCOUNT PLAN")
 	}
 	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
@@ -157,7 +158,7 @@ func accountsSetPlan(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 	defer st.Close()
-	a, err := st.SetPlan(ctx, operator, fs.Arg(0), fs.Arg(1))
+	a, err := st.SetPlan(ctx, operator, pos[0], pos[1])
 	if err != nil {
 		return cliError(err)
 	}
@@ -171,22 +172,23 @@ func minutesGrant(ctx context.Context, args []string, getenv func(string) string
 	var db dbFlags
 	db.register(fs, getenv)
 	note := fs.String("note", "", "why the minutes are granted")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 2 {
+	if len(pos) != 2 {
 		return errors.New("usage: switchboard minutes grant ACCOUNT MINUTES [--note TEXT]")
 	}
-	minutes, err := strconv.ParseInt(fs.Arg(1), 10, 64)
+	minutes, err := strconv.ParseInt(pos[1], 10, 64)
 	if err != nil {
-		return fmt.Errorf("MINUTES must be a whole number, not %q", fs.Arg(1))
+		return fmt.Errorf("MINUTES must be a whole number, not %q", pos[1])
 	}
 	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	g, err := st.GrantMinutes(ctx, operator, fs.Arg(0), sb.GrantInput{Minutes: minutes, Note: *note})
+	g, err := st.GrantMinutes(ctx, operator, pos[0], sb.GrantInput{Minutes: minutes, Note: *note})
 	if err != nil {
 		return cliError(err)
 	}
@@ -205,4 +207,20 @@ func cliError(err error) error {
 		return errors.New(e.Message)
 	}
 	return err
+}
+
+// parseInterspersed parses flags that may come before, between or after the
+// positional arguments, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
