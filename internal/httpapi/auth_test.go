@@ -80,3 +80,17 @@ func TestLogInRateLimitedOnFailures(t *testing.T) {
 		a.do("POST", "/api/v1/auth/login", "", map[string]string{"email": u.Email, "password": "correct horse battery"}).want(t, 200)
 	})
 }
+
+func TestUnknownRoutesAndMethods(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		a.do("GET", "/api/v1/nothing-here", "", nil).want(t, 404, "not_found")
+		r := a.do("DELETE", "/api/v1/me", "", nil).want(t, 405, "method_not_allowed")
+		if r.Header.Get("Allow") != "GET" {
+			t.Fatalf("Allow: %q", r.Header.Get("Allow"))
+		}
+		doc := a.do("GET", "/api/v1/openapi.json", "", nil).want(t, 200)
+		if doc.Str("openapi") != "3.1.0" {
+			t.Fatalf("openapi version: %v", doc.Get("openapi"))
+		}
+	})
+}

@@ -130,6 +130,7 @@ var statusByCode = map[string]int{
 	sb.ECodeOwnerImmutable:     http.StatusForbidden,
 	sb.ECodeEmailMismatch:      http.StatusForbidden,
 	sb.ECodeNotFound:           http.StatusNotFound,
+	sb.ECodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	sb.ECodeInsufficientMins:   http.StatusPaymentRequired,
 	sb.ECodeEmailTaken:         http.StatusConflict,
 	sb.ECodeAlreadyMember:      http.StatusConflict,

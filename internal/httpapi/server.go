@@ -52,8 +52,13 @@ func New(svc Services, cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{Services: svc, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), limits: newLimits(cfg.Now)}
+	allowed := map[string][]string{}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
+		allowed[rt.Pattern] = append(allowed[rt.Pattern], rt.Method)
+	}
+	for pattern, methods := range allowed {
+		s.mux.Handle(pattern, methodNotAllowed(s.log, methods))
 	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint; see /api/v1/openapi.json."))
@@ -184,4 +189,13 @@ func redactPath(p string) string {
 		return "/invite/[token]"
 	}
 	return p
+}
+
+// methodNotAllowed answers a known path asked with another method.
+func methodNotAllowed(log *slog.Logger, methods []string) http.Handler {
+	allow := strings.Join(methods, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, r, log, sb.Errorf(sb.ECodeMethodNotAllowed, "This endpoint does not take %s; use %s.", r.Method, allow))
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -80,13 +81,35 @@ func HashToken(token string) string {
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
 // NewID returns an opaque id that sorts by creation time: 48 bits of milliseconds
-// then 80 random bits, base32, after a short type prefix.
+// then 80 random bits, base32, after a short type prefix. Within one process ids are
+// strictly increasing: in the same millisecond the random part counts up.
 func NewID(prefix string, now time.Time) string {
-	var b [16]byte
+	idMu.Lock()
 	ms := uint64(now.UnixMilli())
-	binary.BigEndian.PutUint64(b[:8], ms<<16)
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic(err)
+	var b [16]byte
+	if ms <= idLastMS {
+		ms = idLastMS
+		b = idLast
+		for i := 15; i >= 6; i-- { // increment the 80-bit random part
+			b[i]++
+			if b[i] != 0 {
+				break
+			}
+		}
+	} else {
+		binary.BigEndian.PutUint64(b[:8], ms<<16)
+		if _, err := rand.Read(b[6:]); err != nil {
+			panic(err)
+		}
+		b[6] &= 0x7f // leave room to count up
 	}
+	idLastMS, idLast = ms, b
+	idMu.Unlock()
 	return prefix + "_" + idEncoding.EncodeToString(b[:])
 }
+
+var (
+	idMu     sync.Mutex
+	idLastMS uint64
+	idLast   [16]byte
+)

@@ -41,3 +41,19 @@ func TestTokenHash(t *testing.T) {
 		t.Fatalf("bad token or hash: %q", tok)
 	}
 }
+
+func TestIDsIncreaseWithinAMillisecond(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	prev := NewID("x", t0)
+	for i := 0; i < 1000; i++ {
+		id := NewID("x", t0)
+		if id <= prev {
+			t.Fatalf("id %s not after %s", id, prev)
+		}
+		prev = id
+	}
+	// A clock that steps back does not make ids go back either.
+	if id := NewID("x", t0.Add(-time.Hour)); id <= prev {
+		t.Fatalf("id %s after a clock step back is not after %s", id, prev)
+	}
+}

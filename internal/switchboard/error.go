@@ -17,6 +17,7 @@ const (
 	ECodeOwnerImmutable     = "owner_immutable"
 	ECodeEmailMismatch      = "email_mismatch"
 	ECodeNotFound           = "not_found"
+	ECodeMethodNotAllowed   = "method_not_allowed"
 	ECodeInsufficientMins   = "insufficient_minutes"
 	ECodeEmailTaken         = "email_taken"
 	ECodeAlreadyMember      = "already_member"
