@@ -198,20 +198,10 @@ func (s *Store) Me(ctx context.Context, actor sb.Actor) (*sb.Me, error) {
 			return err
 		}
 		me.User.CreatedAt = toTime(created)
-		rows, err := t.query(ctx, `SELECT id, name, plan FROM accounts WHERE owner_id = ? ORDER BY id`, actor.UserID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var a sb.AccountBrief
-			if err := rows.Scan(&a.ID, &a.Name, &a.Plan); err != nil {
+		if !actor.IsAPIKey() { // a key acts in its workspace only: it sees no account
+			if err := t.ownedAccounts(ctx, actor.UserID, me); err != nil {
 				return err
 			}
-			me.Accounts = append(me.Accounts, a)
-		}
-		if err := rows.Err(); err != nil {
-			return err
 		}
 		list, err := t.listWorkspaces(ctx, actor)
 		if err != nil {
@@ -226,4 +216,20 @@ func (s *Store) Me(ctx context.Context, actor sb.Actor) (*sb.Me, error) {
 		return nil, err
 	}
 	return me, nil
+}
+
+func (t *tx) ownedAccounts(ctx context.Context, userID string, me *sb.Me) error {
+	rows, err := t.query(ctx, `SELECT id, name, plan FROM accounts WHERE owner_id = ? ORDER BY id`, userID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a sb.AccountBrief
+		if err := rows.Scan(&a.ID, &a.Name, &a.Plan); err != nil {
+			return err
+		}
+		me.Accounts = append(me.Accounts, a)
+	}
+	return rows.Err()
 }
