@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	sb "github.com/switchboard/switchboard/internal/switchboard"
@@ -238,6 +240,45 @@ func TestAuditLogCannotBeChanged(t *testing.T) {
 		after := a.do("GET", ws+"/audit-log", o.Token, nil).want(t, 200)
 		if string(after.Raw) != string(before.Raw) {
 			t.Fatalf("the log changed:\n%s\n%s", before.Raw, after.Raw)
+		}
+	})
+}
+
+// TestAuditLogConcurrentChanges revokes keys in parallel (revocations take no
+// workspace lock): every change gets its entry, none is lost to an id clash.
+func TestAuditLogConcurrentChanges(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		o := a.signUp("Owner")
+		ws := "/api/v1/workspaces/" + o.WorkspaceID
+		const n = 12
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i], _ = a.createKey(o.Token, o.WorkspaceID, sb.RoleViewer)
+		}
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		for i, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("DELETE", a.srv.URL+ws+"/api-keys/"+id, nil)
+				req.Header.Set("Authorization", "Bearer "+o.Token)
+				res, err := a.srv.Client().Do(req)
+				if err != nil {
+					return
+				}
+				res.Body.Close()
+				statuses[i] = res.StatusCode
+			}()
+		}
+		wg.Wait()
+		for i, st := range statuses {
+			if st != 204 {
+				t.Fatalf("revocation %d: status %d", i, st)
+			}
+		}
+		if got := len(a.auditLog(o.Token, o.WorkspaceID, "&action=api_key.revoked")); got != n {
+			t.Fatalf("%d api_key.revoked entries, want %d", got, n)
 		}
 	})
 }

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 
@@ -58,18 +60,22 @@ func (t *tx) nextAuditID(ctx context.Context, workspaceID string) (string, error
 // auditIDEncoding is secret.NewID's alphabet: its order is the order of the bits.
 var auditIDEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
-// idAfter returns the id that follows id by one in the same prefix.
+// idAfter returns an id a little after id in the same prefix: id plus a random
+// step from 1 to 2^32, so that two transactions that read the same last id at
+// once (PostgreSQL) still write different ids.
 func idAfter(id string) string {
 	prefix, body, ok := strings.Cut(id, "_")
 	b, err := auditIDEncoding.DecodeString(body)
-	if !ok || err != nil || len(b) == 0 {
+	if !ok || err != nil || len(b) < 8 {
 		return id + "0" // not an id of ours: any longer string sorts after it
 	}
-	for i := len(b) - 1; i >= 0; i-- {
-		b[i]++
-		if b[i] != 0 {
-			break
-		}
+	var r [4]byte
+	rand.Read(r[:])
+	carry := uint64(binary.BigEndian.Uint32(r[:])) + 1
+	for i := len(b) - 1; i >= 0 && carry > 0; i-- {
+		sum := uint64(b[i]) + carry&0xff
+		b[i] = byte(sum)
+		carry = carry>>8 + sum>>8
 	}
 	return prefix + "_" + auditIDEncoding.EncodeToString(b)
 }
