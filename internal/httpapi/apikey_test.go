@@ -257,3 +257,32 @@ func TestAPIKeyAndAuditRoleTable(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIKeyInAgencyClientEndsWithAgencyMembership: a key an agency admin made in a
+// client (through the inherited role) ends when they leave the agency, unless they
+// have a direct role in the client.
+func TestAPIKeyInAgencyClientEndsWithAgencyMembership(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		o := a.signUp("Owner")
+		a.setPlan(o.AccountID, "enterprise")
+		agency := a.createWorkspace(o.Token, map[string]any{"name": "Agency", "type": "agency"})
+		client := a.createWorkspace(o.Token, map[string]any{"name": "Client", "parent_id": agency})
+		other := a.createWorkspace(o.Token, map[string]any{"name": "Other client", "parent_id": agency})
+		inherited := a.signUp("Inherited")
+		direct := a.signUp("Direct")
+		a.join(agency, inherited, sb.RoleAdmin)
+		a.join(agency, direct, sb.RoleAdmin)
+		a.join(client, direct, sb.RoleViewer)
+		_, k1 := a.createKey(inherited.Token, client, sb.RoleAdmin)
+		_, k2 := a.createKey(direct.Token, client, sb.RoleAdmin)
+		_, k3 := a.createKey(o.Token, other, sb.RoleAdmin)
+		for _, k := range []string{k1, k2} {
+			a.do("GET", "/api/v1/workspaces/"+client, k, nil).want(t, 200)
+		}
+		a.do("DELETE", "/api/v1/workspaces/"+agency+"/members/"+inherited.ID, o.Token, nil).want(t, 204)
+		a.do("DELETE", "/api/v1/workspaces/"+agency+"/members/"+direct.ID, o.Token, nil).want(t, 204)
+		a.do("GET", "/api/v1/workspaces/"+client, k1, nil).want(t, 401, "unauthorized")
+		a.do("GET", "/api/v1/workspaces/"+client, k2, nil).want(t, 200)
+		a.do("GET", "/api/v1/workspaces/"+other, k3, nil).want(t, 200)
+	})
+}
