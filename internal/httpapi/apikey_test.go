@@ -8,8 +8,8 @@ import (
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
-// createKey makes an API key in ws with token and returns its id and secret.
-func (a *api) createKey(token, ws string, role sb.Role) (id, key string) {
+// apiKeyFor makes an API key in ws with token and returns its id and secret.
+func (a *api) apiKeyFor(token, ws string, role sb.Role) (id, key string) {
 	a.t.Helper()
 	r := a.do("POST", "/api/v1/workspaces/"+ws+"/api-keys", token, map[string]any{"name": "engine " + string(role), "role": role}).want(a.t, 201)
 	return r.Str("id"), r.Str("key")
@@ -74,7 +74,7 @@ func TestAPIKeyValidation(t *testing.T) {
 			a.do("POST", path, tok, map[string]any{"name": "k", "role": "viewer", "key": "sbk_mine"}).want(t, 422, "validation_failed")
 		}
 		// An admin may give a key its own role, admin.
-		a.createKey(adm.Token, o.WorkspaceID, sb.RoleAdmin)
+		a.apiKeyFor(adm.Token, o.WorkspaceID, sb.RoleAdmin)
 		a.do("GET", path+"?limit=0", o.Token, nil).want(t, 422, "validation_failed")
 		a.do("DELETE", path+"/key_nosuch", o.Token, nil).want(t, 404, "not_found")
 	})
@@ -87,9 +87,9 @@ func TestAPIKeyActsWithItsRoleInItsWorkspaceOnly(t *testing.T) {
 		// The creator is admin in another workspace: the key still is not.
 		a.join(other.WorkspaceID, o, sb.RoleAdmin)
 		ws := "/api/v1/workspaces/" + o.WorkspaceID
-		_, viewer := a.createKey(o.Token, o.WorkspaceID, sb.RoleViewer)
-		_, manager := a.createKey(o.Token, o.WorkspaceID, sb.RoleManager)
-		adminID, admin := a.createKey(o.Token, o.WorkspaceID, sb.RoleAdmin)
+		_, viewer := a.apiKeyFor(o.Token, o.WorkspaceID, sb.RoleViewer)
+		_, manager := a.apiKeyFor(o.Token, o.WorkspaceID, sb.RoleManager)
+		adminID, admin := a.apiKeyFor(o.Token, o.WorkspaceID, sb.RoleAdmin)
 
 		a.do("GET", ws, viewer, nil).want(t, 200)
 		a.do("GET", ws+"/members", viewer, nil).want(t, 200)
@@ -106,7 +106,7 @@ func TestAPIKeyActsWithItsRoleInItsWorkspaceOnly(t *testing.T) {
 		a.do("POST", ws+"/ownership", admin, map[string]any{"user_id": o.ID}).want(t, 403)
 
 		// An admin key may create keys up to its own role; they answer for the creator.
-		childID, child := a.createKey(admin, o.WorkspaceID, sb.RoleViewer)
+		childID, child := a.apiKeyFor(admin, o.WorkspaceID, sb.RoleViewer)
 		a.do("GET", ws, child, nil).want(t, 200)
 		a.do("POST", ws+"/api-keys", admin, map[string]any{"name": "k", "role": "owner"}).want(t, 422)
 
@@ -121,7 +121,7 @@ func TestAPIKeyActsWithItsRoleInItsWorkspaceOnly(t *testing.T) {
 		a.do("POST", "/api/v1/workspaces", admin, map[string]any{"name": "By key"}).want(t, 403, "forbidden")
 		a.do("POST", "/api/v1/workspaces", admin, map[string]any{"name": "By key", "parent_id": other.WorkspaceID}).want(t, 403)
 		// A key of another workspace cannot revoke this one's keys.
-		_, otherKey := a.createKey(other.Token, other.WorkspaceID, sb.RoleAdmin)
+		_, otherKey := a.apiKeyFor(other.Token, other.WorkspaceID, sb.RoleAdmin)
 		a.do("DELETE", ws+"/api-keys/"+childID, otherKey, nil).want(t, 404, "not_found")
 		a.do("DELETE", "/api/v1/workspaces/"+other.WorkspaceID+"/api-keys/"+childID, otherKey, nil).want(t, 404, "not_found")
 		a.do("GET", ws, child, nil).want(t, 200)
@@ -151,11 +151,11 @@ func TestAPIKeyEndsWithItsCreatorsMembership(t *testing.T) {
 		a.join(o.WorkspaceID, adm, sb.RoleAdmin)
 		a.join(o.WorkspaceID, leaver, sb.RoleAdmin)
 		ws := "/api/v1/workspaces/" + o.WorkspaceID
-		_, admKey := a.createKey(adm.Token, o.WorkspaceID, sb.RoleManager)
-		_, leaverKey := a.createKey(leaver.Token, o.WorkspaceID, sb.RoleAdmin)
+		_, admKey := a.apiKeyFor(adm.Token, o.WorkspaceID, sb.RoleManager)
+		_, leaverKey := a.apiKeyFor(leaver.Token, o.WorkspaceID, sb.RoleAdmin)
 		// A key made by a key belongs to the same person.
-		_, grandchild := a.createKey(leaverKey, o.WorkspaceID, sb.RoleViewer)
-		_, ownerKey := a.createKey(o.Token, o.WorkspaceID, sb.RoleAdmin)
+		_, grandchild := a.apiKeyFor(leaverKey, o.WorkspaceID, sb.RoleViewer)
+		_, ownerKey := a.apiKeyFor(o.Token, o.WorkspaceID, sb.RoleAdmin)
 		for _, k := range []string{admKey, leaverKey, grandchild, ownerKey} {
 			a.do("GET", ws, k, nil).want(t, 200)
 		}
@@ -177,7 +177,7 @@ func TestAPIKeyListPages(t *testing.T) {
 		o := a.signUp("Owner")
 		want := map[string]bool{}
 		for range 5 {
-			id, _ := a.createKey(o.Token, o.WorkspaceID, sb.RoleViewer)
+			id, _ := a.apiKeyFor(o.Token, o.WorkspaceID, sb.RoleViewer)
 			want[id] = true
 		}
 		seen := map[string]bool{}
@@ -227,7 +227,7 @@ func TestAPIKeyAndAuditRoleTable(t *testing.T) {
 		} {
 			t.Run(tc.who, func(t *testing.T) {
 				tok := tokens[tc.who]
-				victim, _ := a.createKey(o.Token, o.WorkspaceID, sb.RoleViewer)
+				victim, _ := a.apiKeyFor(o.Token, o.WorkspaceID, sb.RoleViewer)
 				kept[victim] = tc.want != 200
 				created, deleted := tc.want, tc.want
 				if tc.want == 200 {
@@ -239,7 +239,7 @@ func TestAPIKeyAndAuditRoleTable(t *testing.T) {
 				a.do("DELETE", ws+"/api-keys/"+victim, tok, nil).want(t, deleted)
 				// The same through an API key of the role (keys are never owner).
 				if tc.who != "owner" && tc.who != "outsider" {
-					_, key := a.createKey(o.Token, o.WorkspaceID, sb.Role(tc.who))
+					_, key := a.apiKeyFor(o.Token, o.WorkspaceID, sb.Role(tc.who))
 					a.do("GET", ws+"/api-keys", key, nil).want(t, tc.want)
 					a.do("GET", ws+"/audit-log", key, nil).want(t, tc.want)
 				}
@@ -273,9 +273,9 @@ func TestAPIKeyInAgencyClientEndsWithAgencyMembership(t *testing.T) {
 		a.join(agency, inherited, sb.RoleAdmin)
 		a.join(agency, direct, sb.RoleAdmin)
 		a.join(client, direct, sb.RoleViewer)
-		_, k1 := a.createKey(inherited.Token, client, sb.RoleAdmin)
-		_, k2 := a.createKey(direct.Token, client, sb.RoleAdmin)
-		_, k3 := a.createKey(o.Token, other, sb.RoleAdmin)
+		_, k1 := a.apiKeyFor(inherited.Token, client, sb.RoleAdmin)
+		_, k2 := a.apiKeyFor(direct.Token, client, sb.RoleAdmin)
+		_, k3 := a.apiKeyFor(o.Token, other, sb.RoleAdmin)
 		for _, k := range []string{k1, k2} {
 			a.do("GET", "/api/v1/workspaces/"+client, k, nil).want(t, 200)
 		}

@@ -10,8 +10,8 @@ import (
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
-// auditLog reads a workspace's whole audit log, page by page, newest first.
-func (a *api) auditLog(token, ws, query string) []map[string]any {
+// readAuditLog reads a workspace's whole audit log, page by page, newest first.
+func (a *api) readAuditLog(token, ws, query string) []map[string]any {
 	a.t.Helper()
 	var out []map[string]any
 	cursor := ""
@@ -26,7 +26,7 @@ func (a *api) auditLog(token, ws, query string) []map[string]any {
 	return nil
 }
 
-func actorOf(e map[string]any) (typ, id, email string) {
+func auditActorOf(e map[string]any) (typ, id, email string) {
 	m, _ := e["actor"].(map[string]any)
 	typ, _ = m["type"].(string)
 	id, _ = m["id"].(string)
@@ -101,7 +101,7 @@ func TestAuditLogRecordsEachChangeOnce(t *testing.T) {
 		outsider := a.signUp("Outsider")
 		a.do("PATCH", ws+"/members/"+o.ID, outsider.Token, map[string]any{"role": "viewer"}).want(t, 404)
 
-		log := a.auditLog(adm.Token, o.WorkspaceID, "")
+		log := a.readAuditLog(adm.Token, o.WorkspaceID, "")
 		// The sign-up's workspace.created is the oldest entry.
 		if len(log) != len(wants)+1 {
 			var got []string
@@ -111,12 +111,12 @@ func TestAuditLogRecordsEachChangeOnce(t *testing.T) {
 			t.Fatalf("%d entries, want %d: %v", len(log), len(wants)+1, got)
 		}
 		first := log[len(log)-1]
-		if typ, id, email := actorOf(first); first["action"] != "workspace.created" || typ != "user" || id != o.ID || email != o.Email {
+		if typ, id, email := auditActorOf(first); first["action"] != "workspace.created" || typ != "user" || id != o.ID || email != o.Email {
 			t.Fatalf("oldest entry: %v", first)
 		}
 		for i, w := range wants {
 			e := log[len(wants)-1-i] // newest first
-			typ, id, email := actorOf(e)
+			typ, id, email := auditActorOf(e)
 			if e["action"] != w.action || typ != w.actorType || id != w.actorID || email != w.email || e["target"] != w.target {
 				t.Errorf("entry %d: got %v %s/%s/%s target %v; want %+v", i, e["action"], typ, id, email, e["target"], w)
 			}
@@ -172,7 +172,7 @@ func TestAuditLogFiltersAndPages(t *testing.T) {
 		}
 		a.do("POST", ws+"/api-keys", adm.Token, map[string]any{"name": "k", "role": "viewer"}).want(t, 201)
 
-		all := a.auditLog(o.Token, o.WorkspaceID, "")
+		all := a.readAuditLog(o.Token, o.WorkspaceID, "")
 		if len(all) != 10 {
 			t.Fatalf("%d entries, want 10", len(all))
 		}
@@ -202,32 +202,32 @@ func TestAuditLogFiltersAndPages(t *testing.T) {
 			}
 		}
 
-		byAction := a.auditLog(o.Token, o.WorkspaceID, "&action=workspace.updated")
-		byAdmin := a.auditLog(o.Token, o.WorkspaceID, "&actor_id="+adm.ID)
-		both := a.auditLog(o.Token, o.WorkspaceID, "&action=workspace.updated&actor_id="+adm.ID)
+		byAction := a.readAuditLog(o.Token, o.WorkspaceID, "&action=workspace.updated")
+		byAdmin := a.readAuditLog(o.Token, o.WorkspaceID, "&actor_id="+adm.ID)
+		both := a.readAuditLog(o.Token, o.WorkspaceID, "&action=workspace.updated&actor_id="+adm.ID)
 		if len(byAction) != 8 || len(byAdmin) != 5 || len(both) != 4 {
 			t.Fatalf("filters: %d by action (want 8), %d by actor (want 5), %d both (want 4)", len(byAction), len(byAdmin), len(both))
 		}
 		for _, e := range byAdmin {
-			if _, id, _ := actorOf(e); id != adm.ID {
+			if _, id, _ := auditActorOf(e); id != adm.ID {
 				t.Fatalf("actor filter let through %v", e)
 			}
 		}
-		if n := len(a.auditLog(o.Token, o.WorkspaceID, "&action=nothing.such")); n != 0 {
+		if n := len(a.readAuditLog(o.Token, o.WorkspaceID, "&action=nothing.such")); n != 0 {
 			t.Fatalf("%d entries for an unknown action", n)
 		}
 		a.do("GET", ws+"/audit-log?limit=500", o.Token, nil).want(t, 422, "validation_failed")
 
 		// Another workspace's log is its own.
 		other := a.signUp("Other")
-		if n := len(a.auditLog(other.Token, other.WorkspaceID, "")); n != 1 {
+		if n := len(a.readAuditLog(other.Token, other.WorkspaceID, "")); n != 1 {
 			t.Fatalf("other workspace has %d entries, want its own creation only", n)
 		}
 		// A workspace created through the API starts its log with its creation.
 		a.setPlan(other.AccountID, "pro")
 		second := a.createWorkspace(other.Token, map[string]any{"name": "Second"})
-		log := a.auditLog(other.Token, second, "")
-		if typ, id, email := actorOf(log[0]); len(log) != 1 || log[0]["action"] != "workspace.created" || log[0]["target"] != second ||
+		log := a.readAuditLog(other.Token, second, "")
+		if typ, id, email := auditActorOf(log[0]); len(log) != 1 || log[0]["action"] != "workspace.created" || log[0]["target"] != second ||
 			typ != "user" || id != other.ID || email != other.Email {
 			t.Fatalf("log of a new workspace: %v", log)
 		}
@@ -266,7 +266,7 @@ func TestAuditLogConcurrentChanges(t *testing.T) {
 		const n = 12
 		ids := make([]string, n)
 		for i := range ids {
-			ids[i], _ = a.createKey(o.Token, o.WorkspaceID, sb.RoleViewer)
+			ids[i], _ = a.apiKeyFor(o.Token, o.WorkspaceID, sb.RoleViewer)
 		}
 		var wg sync.WaitGroup
 		statuses := make([]int, n)
@@ -290,7 +290,7 @@ func TestAuditLogConcurrentChanges(t *testing.T) {
 				t.Fatalf("revocation %d: status %d", i, st)
 			}
 		}
-		if got := len(a.auditLog(o.Token, o.WorkspaceID, "&action=api_key.revoked")); got != n {
+		if got := len(a.readAuditLog(o.Token, o.WorkspaceID, "&action=api_key.revoked")); got != n {
 			t.Fatalf("%d api_key.revoked entries, want %d", got, n)
 		}
 	})

@@ -10,8 +10,8 @@ import (
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
-// benchWorkspace is a workspace whose log holds n entries, with an admin API key.
-func benchWorkspace(b *testing.B, dialect string, n int) (*store.Store, sb.Actor, string, string) {
+// auditBenchWorkspace is a workspace whose log holds n entries, with an admin API key.
+func auditBenchWorkspace(b *testing.B, dialect string, n int) (*store.Store, sb.Actor, string, string) {
 	b.Helper()
 	s := storetest.Open(b, dialect, storetest.Options{}, storetest.NewClock())
 	ctx := context.Background()
@@ -38,7 +38,7 @@ func benchWorkspace(b *testing.B, dialect string, n int) (*store.Store, sb.Actor
 	return s, owner, ws, k.Key
 }
 
-func benchDialects(b *testing.B, fn func(b *testing.B, dialect string)) {
+func auditBenchDialects(b *testing.B, fn func(b *testing.B, dialect string)) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		b.Run(d, func(b *testing.B) { fn(b, d) })
 	}
@@ -47,8 +47,8 @@ func benchDialects(b *testing.B, fn func(b *testing.B, dialect string)) {
 // BenchmarkListAudit reads the first page (50) of a 2,000-entry log, unfiltered
 // and filtered by an action that only the newest entry has.
 func BenchmarkListAudit(b *testing.B) {
-	benchDialects(b, func(b *testing.B, dialect string) {
-		s, owner, ws, _ := benchWorkspace(b, dialect, 2000)
+	auditBenchDialects(b, func(b *testing.B, dialect string) {
+		s, owner, ws, _ := auditBenchWorkspace(b, dialect, 2000)
 		ctx := context.Background()
 		for _, f := range []sb.AuditFilter{{}, {Action: "api_key.created"}} {
 			name := "all"
@@ -68,8 +68,8 @@ func BenchmarkListAudit(b *testing.B) {
 
 // BenchmarkAuthenticateAPIKey resolves an API key to its actor.
 func BenchmarkAuthenticateAPIKey(b *testing.B) {
-	benchDialects(b, func(b *testing.B, dialect string) {
-		s, _, _, key := benchWorkspace(b, dialect, 0)
+	auditBenchDialects(b, func(b *testing.B, dialect string) {
+		s, _, _, key := auditBenchWorkspace(b, dialect, 0)
 		ctx := context.Background()
 		for b.Loop() {
 			if _, err := s.Authenticate(ctx, key); err != nil {
@@ -82,8 +82,8 @@ func BenchmarkAuthenticateAPIKey(b *testing.B) {
 // BenchmarkAuditWrite is one audited change (a rename) in a workspace whose log
 // already holds 2,000 entries: the price of the newest-first id.
 func BenchmarkAuditWrite(b *testing.B) {
-	benchDialects(b, func(b *testing.B, dialect string) {
-		s, owner, ws, _ := benchWorkspace(b, dialect, 2000)
+	auditBenchDialects(b, func(b *testing.B, dialect string) {
+		s, owner, ws, _ := auditBenchWorkspace(b, dialect, 2000)
 		ctx := context.Background()
 		i := 0
 		for b.Loop() {
