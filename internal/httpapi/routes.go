@@ -44,6 +44,11 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/workspaces/{ws}/members/{user_id}", authUser, "Change a member's role", 200, s.changeRole},
 		{"DELETE", "/api/v1/workspaces/{ws}/members/{user_id}", authUser, "Remove a member, or leave", 204, s.removeMember},
 		{"POST", "/api/v1/workspaces/{ws}/ownership", authUser, "Transfer ownership to a direct member", 200, s.transferOwnership},
+
+		{"POST", "/api/v1/workspaces/{ws}/api-keys", authUser, "Create an API key (its secret is shown only here)", 201, s.createAPIKey},
+		{"GET", "/api/v1/workspaces/{ws}/api-keys", authUser, "A workspace's API keys, without secrets", 200, s.listAPIKeys},
+		{"DELETE", "/api/v1/workspaces/{ws}/api-keys/{id}", authUser, "Revoke an API key at once", 204, s.revokeAPIKey},
+		{"GET", "/api/v1/workspaces/{ws}/audit-log", authUser, "A workspace's audit log, newest first (?action=&actor_id=)", 200, s.listAudit},
 	}
 }
 

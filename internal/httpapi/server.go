@@ -21,6 +21,8 @@ type Services struct {
 	Accounts   sb.AccountService
 	Workspaces sb.WorkspaceService
 	Members    sb.MemberService
+	APIKeys    sb.APIKeyService
+	Audit      sb.AuditService
 }
 
 // Config configures the API.

@@ -2,14 +2,20 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"encoding/binary"
 	"encoding/json"
+	"strings"
 
 	"github.com/switchboard/switchboard/internal/secret"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
 // audit records one change in the same transaction as the change. details must
-// never hold a secret.
+// never hold a secret. Entries are only ever inserted: nothing updates or deletes
+// them.
 func (t *tx) audit(ctx context.Context, actor sb.Actor, workspaceID, accountID, action, target string, details map[string]any) error {
 	if details == nil {
 		details = map[string]any{}
@@ -22,11 +28,122 @@ func (t *tx) audit(ctx context.Context, actor sb.Actor, workspaceID, accountID, 
 	if actor.IsAPIKey() {
 		actorID = actor.APIKeyID
 	}
+	id, err := t.nextAuditID(ctx, workspaceID)
+	if err != nil {
+		return err
+	}
 	_, err = t.exec(ctx, `INSERT INTO audit_log (id, workspace_id, account_id, at, actor_type, actor_id, actor_email, action, target, details, ip, user_agent)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		secret.NewID("aud", t.now), nullIfEmpty(workspaceID), nullIfEmpty(accountID), t.now.UnixMicro(),
+		id, nullIfEmpty(workspaceID), nullIfEmpty(accountID), t.now.UnixMicro(),
 		actor.ActorType(), actorID, actor.Email, action, target, string(d), actor.IP, truncate(actor.UserAgent, 500))
 	return err
+}
+
+// nextAuditID returns a new entry id that sorts after every entry of the
+// workspace, so that the log reads newest first even for entries written in the
+// same millisecond (ids order by millisecond, then at random).
+func (t *tx) nextAuditID(ctx context.Context, workspaceID string) (string, error) {
+	id := secret.NewID("aud", t.now)
+	if workspaceID == "" {
+		return id, nil
+	}
+	var last sql.NullString
+	if err := t.queryRow(ctx, `SELECT MAX(id) FROM audit_log WHERE workspace_id = ?`, workspaceID).Scan(&last); err != nil {
+		return "", err
+	}
+	if !last.Valid || id > last.String {
+		return id, nil
+	}
+	return idAfter(last.String), nil
+}
+
+// auditIDEncoding is secret.NewID's alphabet: its order is the order of the bits.
+var auditIDEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// idAfter returns an id a little after id in the same prefix: id plus a random
+// step from 1 to 2^32, so that two transactions that read the same last id at
+// once (PostgreSQL) still write different ids.
+func idAfter(id string) string {
+	prefix, body, ok := strings.Cut(id, "_")
+	b, err := auditIDEncoding.DecodeString(body)
+	if !ok || err != nil || len(b) < 8 {
+		return id + "0" // not an id of ours: any longer string sorts after it
+	}
+	var r [4]byte
+	rand.Read(r[:])
+	carry := uint64(binary.BigEndian.Uint32(r[:])) + 1
+	for i := len(b) - 1; i >= 0 && carry > 0; i-- {
+		sum := uint64(b[i]) + carry&0xff
+		b[i] = byte(sum)
+		carry = carry>>8 + sum>>8
+	}
+	return prefix + "_" + auditIDEncoding.EncodeToString(b)
+}
+
+// ListAudit lists a workspace's audit log newest first, filtered by action and
+// actor id, one page at a time (the cursor is the last id of the previous page).
+func (s *Store) ListAudit(ctx context.Context, actor sb.Actor, workspaceID string, f sb.AuditFilter) ([]sb.AuditEntry, string, error) {
+	f.Page = keysetPage(f.Page)
+	out := []sb.AuditEntry{}
+	err := s.view(ctx, func(t *tx) error {
+		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionAdminister, false)
+		if err != nil {
+			return err
+		}
+		q := `SELECT id, at, actor_type, actor_id, actor_email, action, target, details, ip, user_agent
+			FROM audit_log WHERE workspace_id = ?`
+		args := []any{w.ID}
+		if f.Cursor != "" {
+			q += ` AND id < ?`
+			args = append(args, f.Cursor)
+		}
+		if f.Action != "" {
+			q += ` AND action = ?`
+			args = append(args, f.Action)
+		}
+		if f.ActorID != "" {
+			q += ` AND actor_id = ?`
+			args = append(args, f.ActorID)
+		}
+		q += ` ORDER BY id DESC LIMIT ?`
+		args = append(args, f.Limit+1)
+		rows, err := t.query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e sb.AuditEntry
+			var at int64
+			var details string
+			if err := rows.Scan(&e.ID, &at, &e.Actor.Type, &e.Actor.ID, &e.Actor.Email, &e.Action, &e.Target, &details, &e.IP, &e.UserAgent); err != nil {
+				return err
+			}
+			e.At, e.Details = toTime(at), json.RawMessage(details)
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+// keysetPage fills the default page size and bounds it.
+func keysetPage(p sb.Page) sb.Page {
+	if p.Limit <= 0 {
+		p.Limit = 50
+	}
+	if p.Limit > 200 {
+		p.Limit = 200
+	}
+	return p
 }
 
 func nullIfEmpty(s string) any {

@@ -168,6 +168,13 @@ func (s *Store) RemoveMember(ctx context.Context, actor sb.Actor, workspaceID, u
 		if _, err := t.exec(ctx, `UPDATE api_keys SET revoked_at = ? WHERE workspace_id = ? AND created_by = ? AND revoked_at IS NULL`, t.now.UnixMicro(), w.ID, userID); err != nil {
 			return err
 		}
+		// Keys they made in an agency's clients through their agency role go too,
+		// unless they keep a direct role there.
+		if _, err := t.exec(ctx, `UPDATE api_keys SET revoked_at = ? WHERE created_by = ? AND revoked_at IS NULL
+			AND workspace_id IN (SELECT id FROM workspaces WHERE parent_id = ?)
+			AND workspace_id NOT IN (SELECT workspace_id FROM memberships WHERE user_id = ?)`, t.now.UnixMicro(), userID, w.ID, userID); err != nil {
+			return err
+		}
 		action2 := "member.removed"
 		if actor.UserID == userID && !actor.IsAPIKey() {
 			action2 = "member.left"
