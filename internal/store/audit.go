@@ -2,12 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/base32"
-	"encoding/binary"
 	"encoding/json"
-	"strings"
 
 	"github.com/switchboard/switchboard/internal/secret"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
@@ -28,10 +23,9 @@ func (t *tx) audit(ctx context.Context, actor sb.Actor, workspaceID, accountID, 
 	if actor.IsAPIKey() {
 		actorID = actor.APIKeyID
 	}
-	id, err := t.nextAuditID(ctx, workspaceID)
-	if err != nil {
-		return err
-	}
+	// Ids increase strictly within a process (secret.NewID), so the log reads
+	// newest first even for entries written in the same millisecond.
+	id := secret.NewID("aud", t.now)
 	_, err = t.exec(ctx, `INSERT INTO audit_log (id, workspace_id, account_id, at, actor_type, actor_id, actor_email, action, target, details, ip, user_agent)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, nullIfEmpty(workspaceID), nullIfEmpty(accountID), t.now.UnixMicro(),
@@ -39,46 +33,6 @@ func (t *tx) audit(ctx context.Context, actor sb.Actor, workspaceID, accountID, 
 	return err
 }
 
-// nextAuditID returns a new entry id that sorts after every entry of the
-// workspace, so that the log reads newest first even for entries written in the
-// same millisecond (ids order by millisecond, then at random).
-func (t *tx) nextAuditID(ctx context.Context, workspaceID string) (string, error) {
-	id := secret.NewID("aud", t.now)
-	if workspaceID == "" {
-		return id, nil
-	}
-	var last sql.NullString
-	if err := t.queryRow(ctx, `SELECT MAX(id) FROM audit_log WHERE workspace_id = ?`, workspaceID).Scan(&last); err != nil {
-		return "", err
-	}
-	if !last.Valid || id > last.String {
-		return id, nil
-	}
-	return idAfter(last.String), nil
-}
-
-// auditIDEncoding is secret.NewID's alphabet: its order is the order of the bits.
-var auditIDEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
-
-// idAfter returns an id a little after id in the same prefix: id plus a random
-// step from 1 to 2^32, so that two transactions that read the same last id at
-// once (PostgreSQL) still write different ids.
-func idAfter(id string) string {
-	prefix, body, ok := strings.Cut(id, "_")
-	b, err := auditIDEncoding.DecodeString(body)
-	if !ok || err != nil || len(b) < 8 {
-		return id + "0" // not an id of ours: any longer string sorts after it
-	}
-	var r [4]byte
-	rand.Read(r[:])
-	carry := uint64(binary.BigEndian.Uint32(r[:])) + 1
-	for i := len(b) - 1; i >= 0 && carry > 0; i-- {
-		sum := uint64(b[i]) + carry&0xff
-		b[i] = byte(sum)
-		carry = carry>>8 + sum>>8
-	}
-	return prefix + "_" + auditIDEncoding.EncodeToString(b)
-}
 
 // ListAudit lists a workspace's audit log newest first, filtered by action and
 // actor id, one page at a time (the cursor is the last id of the previous page).
