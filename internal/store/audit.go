@@ -33,7 +33,6 @@ func (t *tx) audit(ctx context.Context, actor sb.Actor, workspaceID, accountID, 
 	return err
 }
 
-
 // ListAudit lists a workspace's audit log newest first, filtered by action and
 // actor id, one page at a time (the cursor is the last id of the previous page).
 func (s *Store) ListAudit(ctx context.Context, actor sb.Actor, workspaceID string, f sb.AuditFilter) ([]sb.AuditEntry, string, error) {
