@@ -21,6 +21,9 @@ type Services struct {
 	Accounts   sb.AccountService
 	Workspaces sb.WorkspaceService
 	Members    sb.MemberService
+	Assistants sb.AssistantService
+	Workflows  sb.WorkflowService
+	Campaigns  sb.CampaignService
 }
 
 // Config configures the API.
