@@ -32,3 +32,25 @@ func (s *Store) SeedContactsForTest(ctx context.Context, workspaceID, tag string
 		return nil
 	})
 }
+
+// AuditActionsForTest returns the actions recorded in a workspace's audit log,
+// oldest first. It is for tests only.
+func (s *Store) AuditActionsForTest(ctx context.Context, workspaceID string) ([]string, error) {
+	var out []string
+	err := s.view(ctx, func(t *tx) error {
+		rows, err := t.query(ctx, `SELECT action FROM audit_log WHERE workspace_id = ? ORDER BY at, id`, workspaceID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

@@ -48,7 +48,7 @@ func (in *AssistantInput) Normalize() {
 	trim(&in.Voice)
 	trim(&in.Language)
 	trim(&in.Model)
-	if in.Language != nil && *in.Language != "" {
+	if in.Language != nil && ValidLanguageTag(*in.Language) {
 		if tag, err := language.Parse(*in.Language); err == nil {
 			s := tag.String()
 			in.Language = &s
