@@ -66,8 +66,8 @@ type Schedule struct {
 	Days      []string `json:"days"`
 	StartTime string   `json:"start_time"`
 	EndTime   string   `json:"end_time"`
-	StartDate *string  `json:"start_date,omitempty"`
-	EndDate   *string  `json:"end_date,omitempty"`
+	StartDate *string  `json:"start_date"`
+	EndDate   *string  `json:"end_date"`
 }
 
 // DefaultSchedule is a new campaign's schedule when none is given: weekdays, nine to
