@@ -182,6 +182,12 @@ func (s *Store) DeleteAssistant(ctx context.Context, actor sb.Actor, workspaceID
 		if err != nil {
 			return err
 		}
+		// Lock the row so that no campaign starts using it between the count and
+		// the delete (campaigns lock it when they pick it).
+		var locked string
+		if err := t.queryRow(ctx, `SELECT id FROM assistants WHERE id = ? AND workspace_id = ?`+t.forUpdate(), a.ID, w.ID).Scan(&locked); err != nil {
+			return err
+		}
 		var n int64
 		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE workspace_id = ? AND assistant_id = ?`, w.ID, a.ID).Scan(&n); err != nil {
 			return err

@@ -99,7 +99,8 @@ func (t *tx) checkCampaignAssistant(ctx context.Context, workspaceID string, id 
 		return nil
 	}
 	var x string
-	err := t.queryRow(ctx, `SELECT id FROM assistants WHERE id = ? AND workspace_id = ?`, *id, workspaceID).Scan(&x)
+	// The row lock keeps a concurrent delete of the assistant from slipping past.
+	err := t.queryRow(ctx, `SELECT id FROM assistants WHERE id = ? AND workspace_id = ?`+t.forUpdate(), *id, workspaceID).Scan(&x)
 	if errors.Is(err, sql.ErrNoRows) {
 		return &sb.Error{Code: sb.ECodeValidation, Message: "No assistant of this workspace has that id; pick one from the workspace's assistants.",
 			Fields: []sb.FieldError{{Location: "body.assistant_id", Message: "Not an assistant of this workspace."}}}
