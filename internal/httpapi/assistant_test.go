@@ -9,29 +9,29 @@ import (
 
 func TestAssistantsRoles(t *testing.T) {
 	eachAPI(t, func(t *testing.T, a *api) {
-		tm := a.team()
+		tm := a.roleTeam()
 		owner := tm.owner.Token
 		newAssistant := func() string {
 			return a.do("POST", tm.path("/assistants"), owner, map[string]any{"name": "Receptionist"}).want(t, 201).Str("id")
 		}
 		t.Run("list", func(t *testing.T) {
-			checkRoles(t, tm, sb.RoleMember, 200, nil, func(tok, _ string) *resp { return a.do("GET", tm.path("/assistants"), tok, nil) })
+			checkRoleTable(t, tm, sb.RoleMember, 200, nil, func(tok, _ string) *resp { return a.do("GET", tm.path("/assistants"), tok, nil) })
 		})
 		t.Run("create", func(t *testing.T) {
-			checkRoles(t, tm, sb.RoleAdmin, 201, nil, func(tok, _ string) *resp {
+			checkRoleTable(t, tm, sb.RoleAdmin, 201, nil, func(tok, _ string) *resp {
 				return a.do("POST", tm.path("/assistants"), tok, map[string]any{"name": "New"})
 			})
 		})
 		t.Run("get", func(t *testing.T) {
-			checkRoles(t, tm, sb.RoleMember, 200, newAssistant, func(tok, id string) *resp { return a.do("GET", tm.path("/assistants/"+id), tok, nil) })
+			checkRoleTable(t, tm, sb.RoleMember, 200, newAssistant, func(tok, id string) *resp { return a.do("GET", tm.path("/assistants/"+id), tok, nil) })
 		})
 		t.Run("update", func(t *testing.T) {
-			checkRoles(t, tm, sb.RoleAdmin, 200, newAssistant, func(tok, id string) *resp {
+			checkRoleTable(t, tm, sb.RoleAdmin, 200, newAssistant, func(tok, id string) *resp {
 				return a.do("PATCH", tm.path("/assistants/"+id), tok, map[string]any{"voice": "alloy"})
 			})
 		})
 		t.Run("delete", func(t *testing.T) {
-			checkRoles(t, tm, sb.RoleAdmin, 204, newAssistant, func(tok, id string) *resp { return a.do("DELETE", tm.path("/assistants/"+id), tok, nil) })
+			checkRoleTable(t, tm, sb.RoleAdmin, 204, newAssistant, func(tok, id string) *resp { return a.do("DELETE", tm.path("/assistants/"+id), tok, nil) })
 		})
 	})
 }
@@ -61,7 +61,7 @@ func TestAssistantCRUD(t *testing.T) {
 		a.do("GET", base+"/"+id, u.Token, nil).want(t, 404, "not_found")
 		a.do("PATCH", base+"/"+id, u.Token, map[string]any{"name": "x"}).want(t, 404, "not_found")
 		a.do("DELETE", base+"/"+id, u.Token, nil).want(t, 404, "not_found")
-		acts := a.auditActions(u.WorkspaceID)
+		acts := a.auditActionCounts(u.WorkspaceID)
 		for _, want := range []string{"assistant.created", "assistant.updated", "assistant.deleted"} {
 			if acts[want] != 1 {
 				t.Errorf("audit %s: %d entries, want 1 (%v)", want, acts[want], acts)
@@ -90,7 +90,7 @@ func TestAssistantValidation(t *testing.T) {
 			"wrong type":     {map[string]any{"name": 5}, "body.name"},
 		} {
 			r := a.do("POST", base, u.Token, c.body)
-			if r.Status != 422 || r.Str("code") != "validation_failed" || !hasField(r, c.field) {
+			if r.Status != 422 || r.Str("code") != "validation_failed" || !fieldErrorAt(r, c.field) {
 				t.Errorf("%s: %d %s", name, r.Status, r.Raw)
 			}
 		}
@@ -150,8 +150,8 @@ func TestAssistantsPaginationAndIsolation(t *testing.T) {
 	})
 }
 
-// hasField reports whether a validation answer names the field.
-func hasField(r *resp, location string) bool {
+// fieldErrorAt reports whether a validation answer names the field.
+func fieldErrorAt(r *resp, location string) bool {
 	errs, _ := r.Get("errors").([]any)
 	for _, e := range errs {
 		if m, ok := e.(map[string]any); ok && m["location"] == location {

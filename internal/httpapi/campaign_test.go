@@ -26,7 +26,7 @@ func (a *api) campaignFixture(u user) campaignFixture {
 	a.t.Helper()
 	base := "/api/v1/workspaces/" + u.WorkspaceID
 	ast := a.do("POST", base+"/assistants", u.Token, map[string]any{"name": "Caller"}).want(a.t, 201).Str("id")
-	a.seedContacts(u.WorkspaceID, "vip", 3)
+	a.seedTaggedContacts(u.WorkspaceID, "vip", 3)
 	return campaignFixture{base: base + "/campaigns", assistant: ast}
 }
 
@@ -48,7 +48,7 @@ func (a *api) campaignIn(u user, f campaignFixture, state string) string {
 
 func TestCampaignsRoles(t *testing.T) {
 	eachAPI(t, func(t *testing.T, a *api) {
-		tm := a.team()
+		tm := a.roleTeam()
 		a.grant(tm.owner.AccountID, 100)
 		f := a.campaignFixture(tm.owner)
 		in := func(state string) func() string { return func() string { return a.campaignIn(tm.owner, f, state) } }
@@ -72,7 +72,7 @@ func TestCampaignsRoles(t *testing.T) {
 			{"stop", sb.RoleMember, 200, in("running"), func(tok, id string) *resp { return a.do("POST", f.base+"/"+id+"/stop", tok, nil) }},
 		}
 		for _, c := range cases {
-			t.Run(c.name, func(t *testing.T) { checkRoles(t, tm, c.min, c.success, c.setup, c.call) })
+			t.Run(c.name, func(t *testing.T) { checkRoleTable(t, tm, c.min, c.success, c.setup, c.call) })
 		}
 	})
 }
@@ -116,7 +116,7 @@ func TestCampaignStateMachine(t *testing.T) {
 		a.do("POST", f.base+"/"+id+"/finish", u.Token, nil).want(t, 404, "not_found")
 		a.do("POST", f.base+"/cmp_missing/start", u.Token, nil).want(t, 404, "not_found")
 
-		acts := a.auditActions(u.WorkspaceID)
+		acts := a.auditActionCounts(u.WorkspaceID)
 		for _, ev := range []string{"campaign.created", "campaign.started", "campaign.paused", "campaign.resumed", "campaign.stopped"} {
 			if acts[ev] == 0 {
 				t.Errorf("no %s audit entry: %v", ev, acts)
@@ -150,7 +150,7 @@ func TestCampaignConcurrentStartsOneWins(t *testing.T) {
 		if count[200] != 1 || count[409] != n-1 {
 			t.Fatalf("concurrent starts answered %v; want one 200 and %d 409", count, n-1)
 		}
-		if acts := a.auditActions(u.WorkspaceID); acts["campaign.started"] != 1 {
+		if acts := a.auditActionCounts(u.WorkspaceID); acts["campaign.started"] != 1 {
 			t.Fatalf("campaign.started recorded %d times", acts["campaign.started"])
 		}
 	})
@@ -265,7 +265,7 @@ func TestCampaignValidation(t *testing.T) {
 			"unknown field":     {with(func(m map[string]any) { m["priority"] = 1 }), "body.priority"},
 		} {
 			r := a.do("POST", f.base, u.Token, c.body)
-			if r.Status != 422 || r.Str("code") != "validation_failed" || !hasField(r, c.field) {
+			if r.Status != 422 || r.Str("code") != "validation_failed" || !fieldErrorAt(r, c.field) {
 				t.Errorf("%s: %d %s", name, r.Status, r.Raw)
 			}
 		}
@@ -293,8 +293,8 @@ func TestCampaignAudienceSize(t *testing.T) {
 		u := a.signUp("Ada")
 		other := a.signUp("Bob")
 		f := a.campaignFixture(u) // 3 vip
-		a.seedContacts(u.WorkspaceID, "lapsed", 2)
-		a.seedContacts(other.WorkspaceID, "vip", 4) // another workspace's contacts never count
+		a.seedTaggedContacts(u.WorkspaceID, "lapsed", 2)
+		a.seedTaggedContacts(other.WorkspaceID, "vip", 4) // another workspace's contacts never count
 		id := a.do("POST", f.base, u.Token, campaignBody(f.assistant)).want(t, 201).Str("id")
 		if n := a.do("GET", f.base+"/"+id, u.Token, nil).want(t, 200).Get("audience_size"); n != float64(3) {
 			t.Fatalf("audience of vip: %v, want 3", n)
@@ -302,7 +302,7 @@ func TestCampaignAudienceSize(t *testing.T) {
 		if n := a.do("PATCH", f.base+"/"+id, u.Token, map[string]any{"contact_tag": "lapsed"}).want(t, 200).Get("audience_size"); n != float64(2) {
 			t.Fatalf("audience of lapsed: %v, want 2", n)
 		}
-		a.seedContacts(u.WorkspaceID, "lapsed", 5)
+		a.seedTaggedContacts(u.WorkspaceID, "lapsed", 5)
 		items := a.do("GET", f.base, u.Token, nil).want(t, 200).Items()
 		if len(items) != 1 || items[0]["audience_size"] != float64(7) {
 			t.Fatalf("listed audience: %v", items)
@@ -335,7 +335,7 @@ func TestCampaignEditsOnceStarted(t *testing.T) {
 		a.do("GET", f.base+"/"+id, u.Token, nil).want(t, 404, "not_found")
 		a.do("DELETE", "/api/v1/workspaces/"+u.WorkspaceID+"/assistants/"+f.assistant, u.Token, nil).want(t, 204)
 
-		acts := a.auditActions(u.WorkspaceID)
+		acts := a.auditActionCounts(u.WorkspaceID)
 		for _, ev := range []string{"campaign.updated", "campaign.deleted", "assistant.deleted"} {
 			if acts[ev] != 1 {
 				t.Errorf("audit %s: %d entries (%v)", ev, acts[ev], acts)

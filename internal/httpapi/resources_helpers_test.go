@@ -7,8 +7,8 @@ import (
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
-// team is a workspace with one person in each role, and an outsider.
-type team struct {
+// roleTeam is a workspace with one person in each role, and an outsider.
+type roleTeam struct {
 	owner    user
 	ws       string
 	tokens   map[sb.Role]string
@@ -18,10 +18,10 @@ type team struct {
 // roleOrder lists the roles a role table checks; RoleNone is the outsider.
 var roleOrder = []sb.Role{sb.RoleViewer, sb.RoleMember, sb.RoleManager, sb.RoleAdmin, sb.RoleOwner, sb.RoleNone}
 
-func (a *api) team() team {
+func (a *api) roleTeam() roleTeam {
 	a.t.Helper()
 	owner := a.signUp("Owner")
-	tm := team{owner: owner, ws: owner.WorkspaceID, tokens: map[sb.Role]string{sb.RoleOwner: owner.Token}}
+	tm := roleTeam{owner: owner, ws: owner.WorkspaceID, tokens: map[sb.Role]string{sb.RoleOwner: owner.Token}}
 	for _, r := range []sb.Role{sb.RoleViewer, sb.RoleMember, sb.RoleManager, sb.RoleAdmin} {
 		u := a.signUp(string(r))
 		a.join(tm.ws, u, r)
@@ -33,12 +33,12 @@ func (a *api) team() team {
 }
 
 // path is a path under the team's workspace.
-func (tm team) path(p string) string { return "/api/v1/workspaces/" + tm.ws + p }
+func (tm roleTeam) path(p string) string { return "/api/v1/workspaces/" + tm.ws + p }
 
-// checkRoles calls an endpoint once per role, each on a fresh target made by setup
+// checkRoleTable calls an endpoint once per role, each on a fresh target made by setup
 // (its result is passed to call), and asserts: the success status for roles at
 // least min, 403 forbidden below, 404 not_found for the outsider.
-func checkRoles(t *testing.T, tm team, min sb.Role, success int, setup func() string, call func(token, target string) *resp) {
+func checkRoleTable(t *testing.T, tm roleTeam, min sb.Role, success int, setup func() string, call func(token, target string) *resp) {
 	t.Helper()
 	for _, role := range roleOrder {
 		target := ""
@@ -67,16 +67,16 @@ func checkRoles(t *testing.T, tm team, min sb.Role, success int, setup func() st
 	}
 }
 
-// seedContacts adds n contacts carrying tag to a workspace.
-func (a *api) seedContacts(ws, tag string, n int) {
+// seedTaggedContacts adds n contacts carrying tag to a workspace.
+func (a *api) seedTaggedContacts(ws, tag string, n int) {
 	a.t.Helper()
 	if err := a.store.SeedContactsForTest(context.Background(), ws, tag, n); err != nil {
 		a.t.Fatal(err)
 	}
 }
 
-// auditActions returns the actions of a workspace's audit log, read from the store.
-func (a *api) auditActions(ws string) map[string]int {
+// auditActionCounts returns the actions of a workspace's audit log, read from the store.
+func (a *api) auditActionCounts(ws string) map[string]int {
 	a.t.Helper()
 	out := map[string]int{}
 	acts, err := a.store.AuditActionsForTest(context.Background(), ws)

@@ -13,7 +13,7 @@ import (
 
 func TestWorkflowsRoles(t *testing.T) {
 	eachAPI(t, func(t *testing.T, a *api) {
-		tm := a.team()
+		tm := a.roleTeam()
 		owner := tm.owner.Token
 		newWorkflow := func() string {
 			id := a.do("POST", tm.path("/workflows"), owner, map[string]any{"name": "Flow", "definition": map[string]any{"steps": []any{}}}).want(t, 201).Str("id")
@@ -40,7 +40,7 @@ func TestWorkflowsRoles(t *testing.T) {
 			{"delete", sb.RoleAdmin, 204, newWorkflow, func(tok, id string) *resp { return a.do("DELETE", tm.path("/workflows/"+id), tok, nil) }},
 		}
 		for _, c := range cases {
-			t.Run(c.name, func(t *testing.T) { checkRoles(t, tm, c.min, c.success, c.setup, c.call) })
+			t.Run(c.name, func(t *testing.T) { checkRoleTable(t, tm, c.min, c.success, c.setup, c.call) })
 		}
 	})
 }
@@ -98,7 +98,7 @@ func TestWorkflowDraftDeployVersions(t *testing.T) {
 			t.Fatalf("%d workflows listed after delete", n)
 		}
 
-		acts := a.auditActions(u.WorkspaceID)
+		acts := a.auditActionCounts(u.WorkspaceID)
 		for want, n := range map[string]int{"workflow.created": 1, "workflow.updated": 2, "workflow.deployed": 2, "workflow.deleted": 1} {
 			if acts[want] != n {
 				t.Errorf("audit %s: %d entries, want %d (%v)", want, acts[want], n, acts)
@@ -165,12 +165,12 @@ func TestWorkflowValidation(t *testing.T) {
 			"too big definition": {`{"name":"F","definition":` + big + `}`, "body.definition"},
 		} {
 			r := a.do("POST", base, u.Token, c.body)
-			if r.Status != 422 || r.Str("code") != "validation_failed" || !hasField(r, c.field) {
+			if r.Status != 422 || r.Str("code") != "validation_failed" || !fieldErrorAt(r, c.field) {
 				t.Errorf("%s: %d %.300s", name, r.Status, r.Raw)
 			}
 		}
 		r := a.do("POST", base, u.Token, map[string]any{"name": "Empty"}).want(t, 201)
-		if string(mustJSON(r.Get("definition"))) != "{}" {
+		if string(marshalJSON(r.Get("definition"))) != "{}" {
 			t.Fatalf("default definition: %s", r.Raw)
 		}
 		id := r.Str("id")
@@ -179,7 +179,7 @@ func TestWorkflowValidation(t *testing.T) {
 		nested := map[string]any{"a": map[string]any{"b": []any{1, "two", nil, true}}}
 		a.do("PATCH", base+"/"+id, u.Token, map[string]any{"definition": nested}).want(t, 200)
 		got := a.do("GET", base+"/"+id, u.Token, nil).want(t, 200)
-		if string(mustJSON(got.Get("definition"))) != string(mustJSON(nested)) {
+		if string(marshalJSON(got.Get("definition"))) != string(marshalJSON(nested)) {
 			t.Fatalf("definition round trip: %s", got.Raw)
 		}
 	})
@@ -203,7 +203,7 @@ func TestWorkflowIsolation(t *testing.T) {
 	})
 }
 
-func mustJSON(v any) []byte {
+func marshalJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)

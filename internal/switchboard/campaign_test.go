@@ -41,7 +41,7 @@ func TestLanguageTags(t *testing.T) {
 			t.Errorf("ValidLanguageTag(%q) = %v, want %v", tag, got, ok)
 		}
 	}
-	in := AssistantInput{Language: ptr(" en-us ")}
+	in := AssistantInput{Language: sptr(" en-us ")}
 	in.Normalize()
 	if *in.Language != "en-US" {
 		t.Errorf("normalized language %q, want en-US", *in.Language)
@@ -60,7 +60,7 @@ func TestScheduleValidation(t *testing.T) {
 		"path zone":     {Timezone: "../../etc/passwd", Days: []string{"mon"}, StartTime: "09:00", EndTime: "10:00"},
 		"seconds":       {Timezone: "UTC", Days: []string{"mon"}, StartTime: "09:00:00", EndTime: "10:00"},
 		"minute 60":     {Timezone: "UTC", Days: []string{"mon"}, StartTime: "09:60", EndTime: "10:00"},
-		"date format":   {Timezone: "UTC", Days: []string{"mon"}, StartTime: "09:00", EndTime: "10:00", StartDate: ptr("03/02/2026")},
+		"date format":   {Timezone: "UTC", Days: []string{"mon"}, StartTime: "09:00", EndTime: "10:00", StartDate: sptr("03/02/2026")},
 		"duplicate day": {Timezone: "UTC", Days: []string{"sun", "sat", "sun"}, StartTime: "09:00", EndTime: "10:00"},
 	} {
 		var v Validation
@@ -70,7 +70,7 @@ func TestScheduleValidation(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	s := Schedule{Timezone: " America/New_York ", Days: []string{" MON", "Sun"}, StartTime: "00:00", EndTime: "23:59", StartDate: ptr("2026-03-01"), EndDate: ptr("2026-03-01")}
+	s := Schedule{Timezone: " America/New_York ", Days: []string{" MON", "Sun"}, StartTime: "00:00", EndTime: "23:59", StartDate: sptr("2026-03-01"), EndDate: sptr("2026-03-01")}
 	s.Normalize()
 	var v2 Validation
 	s.validate(&v2, "s")
@@ -79,4 +79,4 @@ func TestScheduleValidation(t *testing.T) {
 	}
 }
 
-func ptr(s string) *string { return &s }
+func sptr(s string) *string { return &s }
