@@ -1,6 +1,10 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	sb "github.com/switchboard/switchboard/internal/switchboard"
+)
 
 // route is one endpoint of the API; the OpenAPI document is made from this table.
 type route struct {
@@ -49,6 +53,29 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/workspaces/{ws}/api-keys", authUser, "A workspace's API keys, without secrets", 200, s.listAPIKeys},
 		{"DELETE", "/api/v1/workspaces/{ws}/api-keys/{id}", authUser, "Revoke an API key at once", 204, s.revokeAPIKey},
 		{"GET", "/api/v1/workspaces/{ws}/audit-log", authUser, "A workspace's audit log, newest first (?action=&actor_id=)", 200, s.listAudit},
+		{"GET", "/api/v1/workspaces/{ws}/assistants", authUser, "A workspace's assistants", 200, s.listAssistants},
+		{"POST", "/api/v1/workspaces/{ws}/assistants", authUser, "Create an assistant", 201, s.createAssistant},
+		{"GET", "/api/v1/workspaces/{ws}/assistants/{id}", authUser, "An assistant", 200, s.getAssistant},
+		{"PATCH", "/api/v1/workspaces/{ws}/assistants/{id}", authUser, "Edit an assistant", 200, s.updateAssistant},
+		{"DELETE", "/api/v1/workspaces/{ws}/assistants/{id}", authUser, "Delete an assistant no campaign uses", 204, s.deleteAssistant},
+
+		{"GET", "/api/v1/workspaces/{ws}/workflows", authUser, "A workspace's workflows", 200, s.listWorkflows},
+		{"POST", "/api/v1/workspaces/{ws}/workflows", authUser, "Create a workflow with a draft definition", 201, s.createWorkflow},
+		{"GET", "/api/v1/workspaces/{ws}/workflows/{id}", authUser, "A workflow: its draft and latest deployed version", 200, s.getWorkflow},
+		{"PATCH", "/api/v1/workspaces/{ws}/workflows/{id}", authUser, "Edit a workflow's draft", 200, s.updateWorkflow},
+		{"DELETE", "/api/v1/workspaces/{ws}/workflows/{id}", authUser, "Delete a workflow and its versions", 204, s.deleteWorkflow},
+		{"POST", "/api/v1/workspaces/{ws}/workflows/{id}/deploy", authUser, "Deploy the draft as the next immutable version", 201, s.deployWorkflow},
+		{"GET", "/api/v1/workspaces/{ws}/workflows/{id}/versions", authUser, "A workflow's deployed versions, newest first", 200, s.listWorkflowVersions},
+
+		{"GET", "/api/v1/workspaces/{ws}/campaigns", authUser, "A workspace's campaigns", 200, s.listCampaigns},
+		{"POST", "/api/v1/workspaces/{ws}/campaigns", authUser, "Create a draft campaign", 201, s.createCampaign},
+		{"GET", "/api/v1/workspaces/{ws}/campaigns/{id}", authUser, "A campaign with its audience size", 200, s.getCampaign},
+		{"PATCH", "/api/v1/workspaces/{ws}/campaigns/{id}", authUser, "Edit a campaign", 200, s.updateCampaign},
+		{"DELETE", "/api/v1/workspaces/{ws}/campaigns/{id}", authUser, "Delete a campaign", 204, s.deleteCampaign},
+		{"POST", "/api/v1/workspaces/{ws}/campaigns/{id}/start", authUser, "Start a draft campaign", 200, s.campaignAction(sb.CampaignStart)},
+		{"POST", "/api/v1/workspaces/{ws}/campaigns/{id}/pause", authUser, "Pause a running campaign", 200, s.campaignAction(sb.CampaignPause)},
+		{"POST", "/api/v1/workspaces/{ws}/campaigns/{id}/resume", authUser, "Resume a paused campaign", 200, s.campaignAction(sb.CampaignResume)},
+		{"POST", "/api/v1/workspaces/{ws}/campaigns/{id}/stop", authUser, "Stop a running or paused campaign", 200, s.campaignAction(sb.CampaignStop)},
 	}
 }
 

@@ -23,6 +23,9 @@ type Services struct {
 	Members    sb.MemberService
 	APIKeys    sb.APIKeyService
 	Audit      sb.AuditService
+	Assistants sb.AssistantService
+	Workflows  sb.WorkflowService
+	Campaigns  sb.CampaignService
 }
 
 // Config configures the API.
