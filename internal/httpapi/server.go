@@ -21,6 +21,10 @@ type Services struct {
 	Accounts   sb.AccountService
 	Workspaces sb.WorkspaceService
 	Members    sb.MemberService
+	// Invitations, SMTP and WhiteLabel: invitations and their settings.
+	Invitations sb.InvitationService
+	SMTP        sb.SMTPService
+	WhiteLabel  sb.WhiteLabelService
 }
 
 // Config configures the API.

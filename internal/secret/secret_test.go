@@ -41,3 +41,17 @@ func TestTokenHash(t *testing.T) {
 		t.Fatalf("bad token or hash: %q", tok)
 	}
 }
+
+func TestSealUnseal(t *testing.T) {
+	key := NewKey()
+	s, err := Seal(key, "hunter2")
+	if err != nil || strings.Contains(s, "hunter2") {
+		t.Fatalf("seal: %q %v", s, err)
+	}
+	if p, err := Unseal(key, s); err != nil || p != "hunter2" {
+		t.Fatalf("unseal: %q %v", p, err)
+	}
+	if _, err := Unseal(NewKey(), s); err == nil {
+		t.Fatal("opened with another key")
+	}
+}
