@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/secret"
@@ -54,11 +53,17 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 			}
 			job := sb.MailJob{ID: d.id, Lease: token, Attempts: d.attempts + 1}
 			plain, err := secret.Unseal(t.s.cfg.SecretKey, d.payload)
-			if err != nil {
-				return fmt.Errorf("store: mail %s: %w", d.id, err)
+			if err == nil {
+				err = json.Unmarshal([]byte(plain), &job.Invitation)
 			}
-			if err := json.Unmarshal([]byte(plain), &job.Invitation); err != nil {
-				return err
+			if err != nil {
+				// A message this server cannot read (the secret key changed) must
+				// not block the queue: it fails, visibly.
+				t.s.cfg.Logger.Error("unreadable outbox message", "id", d.id, "err", err)
+				if err := t.failMail(ctx, d.id, d.workspaceID, "This message could not be decrypted (the server's secret key changed); resend the invitation."); err != nil {
+					return err
+				}
+				continue
 			}
 			w, err := t.loadWorkspace(ctx, d.workspaceID, false)
 			if err != nil {
@@ -121,4 +126,15 @@ func (s *Store) FinishMail(ctx context.Context, job sb.MailJob, res sb.MailResul
 			return err
 		}
 	})
+}
+
+// failMail ends a message as failed and shows why on its invitation.
+func (t *tx) failMail(ctx context.Context, id, workspaceID, reply string) error {
+	if _, err := t.exec(ctx, `UPDATE mail_outbox SET status = 'failed', payload = '', locked_until = NULL, last_error = ?, updated_at = ?
+		WHERE id = ? AND workspace_id = ?`, reply, t.now.UnixMicro(), id, workspaceID); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, `UPDATE invitations SET delivery_status = 'failed', delivery_error = ?
+		WHERE workspace_id = ? AND id = (SELECT invitation_id FROM mail_outbox WHERE id = ? AND workspace_id = ?)`, reply, workspaceID, id, workspaceID)
+	return err
 }
