@@ -87,13 +87,6 @@ func tokenFrom(t *testing.T, m mail.Caught) string {
 	return match[1]
 }
 
-// signUpAs creates a user with a given email (and their own account).
-func (a *api) signUpAs(name, email string) user {
-	a.t.Helper()
-	r := a.do("POST", "/api/v1/auth/signup", "", map[string]string{"email": email, "password": "correct horse battery", "name": name}).want(a.t, 201)
-	return user{ID: r.Str("user.id"), Email: email, Token: r.Str("token")}
-}
-
 func TestInvitationByEmailEndToEnd(t *testing.T) {
 	eachAPI(t, func(t *testing.T, a *api) {
 		owner := a.signUp("Olga")

@@ -59,7 +59,9 @@ func TestForbiddenAddresses(t *testing.T) {
 // fakeResolver answers every name with fixed addresses.
 type fakeResolver []netip.Addr
 
-func (f fakeResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) { return f, nil }
+func (f fakeResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return f, nil
+}
 
 func TestCheckHost(t *testing.T) {
 	ctx := context.Background()

@@ -76,7 +76,7 @@ func TestSMTPPasswordEncryptedAtRestAndAudited(t *testing.T) {
 			t.Fatal("the outbox holds the token in clear")
 		}
 		var n int
-		if err := s.DB().QueryRow(`SELECT COUNT(*) FROM invitations WHERE token_hash = '`+strings.ReplaceAll(token, "'", "")+`'`).Scan(&n); err != nil || n != 0 {
+		if err := s.DB().QueryRow(`SELECT COUNT(*) FROM invitations WHERE token_hash = '` + strings.ReplaceAll(token, "'", "") + `'`).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("the token is stored in clear (%d, %v)", n, err)
 		}
 		if err := s.RevokeInvitation(ctx, actor, ws, inv.ID); err != nil {
