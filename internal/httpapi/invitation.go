@@ -62,13 +62,16 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, a acto
 }
 
 // tokenLookup rate-limits everything that takes an invitation token, per client
-// address, so that tokens cannot be guessed at speed.
+// address, so that tokens cannot be guessed at speed. Only lookups of unknown
+// tokens use up the allowance: opening a real link reveals nothing to a guesser.
 func (s *Server) tokenLookup(a actorT) error {
-	if err := s.limits.tokenLookupsByIP.check(a.IP, "invitation link lookups from this address"); err != nil {
-		return err
+	return s.limits.tokenLookupsByIP.check(a.IP, "invitation link lookups from this address")
+}
+
+func (s *Server) tokenLookupDone(a actorT, err error) {
+	if sb.ErrorCode(err) == sb.ECodeNotFound {
+		s.limits.tokenLookupsByIP.take(a.IP)
 	}
-	s.limits.tokenLookupsByIP.take(a.IP)
-	return nil
 }
 
 func (s *Server) previewInvitation(w http.ResponseWriter, r *http.Request, a actorT) error {
@@ -76,6 +79,7 @@ func (s *Server) previewInvitation(w http.ResponseWriter, r *http.Request, a act
 		return err
 	}
 	p, err := s.Invitations.PreviewInvitation(r.Context(), r.PathValue("token"))
+	s.tokenLookupDone(a, err)
 	if err != nil {
 		return err
 	}
@@ -89,6 +93,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, a acto
 		return err
 	}
 	out, err := s.Invitations.AcceptInvitation(r.Context(), a, r.PathValue("token"))
+	s.tokenLookupDone(a, err)
 	if err != nil {
 		return err
 	}
