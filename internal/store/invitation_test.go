@@ -215,3 +215,36 @@ func TestPutSMTPRefusesInternalHosts(t *testing.T) {
 		}
 	})
 }
+
+// A message sealed under another key fails visibly instead of blocking the queue.
+func TestOutboxUnreadableMessageFails(t *testing.T) {
+	var cfg store.Config
+	storetest.Each(t, storetest.Options{Configure: func(c *store.Config) { c.Mail = transport(); cfg = *c }}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		ctx := context.Background()
+		c, err := mail.StartCatcher("127.0.0.1:0", mail.CatcherOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		actor, ws := setup(t, s, c.Addr())
+		if _, err := s.CreateInvitation(ctx, actor, ws, sb.InvitationInput{Email: "x@example.com", Role: sb.RoleMember}); err != nil {
+			t.Fatal(err)
+		}
+		cfg.SecretKey = []byte("another key, 32 bytes long......")
+		s2, err := store.Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s2.Close()
+		if _, err := mail.NewWorker(s2, transport(), mail.WorkerConfig{}).RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s2.ListInvitations(ctx, actor, ws, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list[0].Delivery.Status != sb.DeliveryFailed || !strings.Contains(list[0].Delivery.Error, "secret key") {
+			t.Fatalf("delivery %+v", list[0].Delivery)
+		}
+	})
+}
