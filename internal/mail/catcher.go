@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"html/template"
@@ -45,6 +46,9 @@ type CatcherOptions struct {
 	OnData func() error
 	// Max is how many messages are kept, newest last; default 200.
 	Max int
+	// TLSConfig enables STARTTLS; with ImplicitTLS the whole connection is TLS.
+	TLSConfig   *tls.Config
+	ImplicitTLS bool
 }
 
 // Reply is an SMTP error reply, for CatcherOptions hooks.
@@ -61,7 +65,6 @@ type Catcher struct {
 	mu   sync.Mutex
 	msgs []Caught
 	next int
-	wait chan struct{}
 }
 
 // StartCatcher listens on addr (such as 127.0.0.1:1025, or 127.0.0.1:0) and serves.
@@ -73,13 +76,19 @@ func StartCatcher(addr string, opts CatcherOptions) (*Catcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Catcher{opts: opts, ln: ln, wait: make(chan struct{})}
+	if opts.TLSConfig != nil && opts.ImplicitTLS {
+		ln = tls.NewListener(ln, opts.TLSConfig)
+	}
+	c := &Catcher{opts: opts, ln: ln}
 	c.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{c: c}, nil }))
 	c.srv.Domain = "localhost"
 	c.srv.AllowInsecureAuth = true
 	c.srv.ReadTimeout = time.Minute
 	c.srv.WriteTimeout = time.Minute
 	c.srv.MaxMessageBytes = 10 << 20
+	if opts.TLSConfig != nil && !opts.ImplicitTLS {
+		c.srv.TLSConfig = opts.TLSConfig
+	}
 	go c.srv.Serve(ln)
 	return c, nil
 }
