@@ -22,7 +22,7 @@ func transport() *mail.Transport {
 }
 
 // setup signs up an owner on the starter plan with SMTP pointing at addr.
-func setup(t *testing.T, s *store.Store, addr string) (sb.Actor, string) {
+func setup(t testing.TB, s *store.Store, addr string) (sb.Actor, string) {
 	t.Helper()
 	ctx := context.Background()
 	u, _, err := s.SignUp(ctx, sb.SignUpInput{Email: "olga@example.com", Password: "correct horse", Name: "Olga"})
