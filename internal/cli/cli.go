@@ -65,6 +65,9 @@ type dbFlags struct {
 	dataDir     string
 	databaseURL string
 	defaultPlan string
+	// configure, when set, completes the store's configuration (serve's secret
+	// key, base URL and mail transport).
+	configure func(*store.Config)
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -74,7 +77,11 @@ func (d *dbFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 }
 
 func (d *dbFlags) open(ctx context.Context, logger *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Config{DatabaseURL: d.databaseURL, DataDir: d.dataDir, DefaultPlan: d.defaultPlan, Logger: logger})
+	cfg := store.Config{DatabaseURL: d.databaseURL, DataDir: d.dataDir, DefaultPlan: d.defaultPlan, Logger: logger}
+	if d.configure != nil {
+		d.configure(&cfg)
+	}
+	st, err := store.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

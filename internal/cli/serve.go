@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/internal/httpapi"
+	"github.com/switchboard/switchboard/internal/mail"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 // Config is the server's configuration, from flags and the environment.
@@ -21,7 +23,11 @@ type Config struct {
 	OperatorToken    string
 	SMTPAllowPrivate bool
 	Dev              bool
-	db               dbFlags
+	// SecretKey seals SMTP passwords (hex or base64 of 32 bytes); empty means a key
+	// generated into the data directory.
+	SecretKey   string
+	DevSMTPAddr string
+	db          dbFlags
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -34,6 +40,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.OperatorToken, "operator-token", getenv("SWITCHBOARD_OPERATOR_TOKEN"), "token for the operator API; empty disables it [SWITCHBOARD_OPERATOR_TOKEN]")
 	fs.BoolVar(&cfg.SMTPAllowPrivate, "smtp-allow-private", envBool(getenv, "SWITCHBOARD_SMTP_ALLOW_PRIVATE"), "let workspaces use SMTP servers on loopback and private addresses [SWITCHBOARD_SMTP_ALLOW_PRIVATE]")
 	fs.BoolVar(&cfg.Dev, "dev", envBool(getenv, "SWITCHBOARD_DEV"), "development mode: also run a local mail catcher; implies --smtp-allow-private [SWITCHBOARD_DEV]")
+	fs.StringVar(&cfg.SecretKey, "secret-key", getenv("SWITCHBOARD_SECRET_KEY"), "key that encrypts SMTP passwords at rest, hex or base64 of 32 bytes; default: one generated into the data directory [SWITCHBOARD_SECRET_KEY]")
+	fs.StringVar(&cfg.DevSMTPAddr, "dev-smtp-addr", envOr(getenv, "SWITCHBOARD_DEV_SMTP_ADDR", "127.0.0.1:1025"), "address of the --dev mail catcher [SWITCHBOARD_DEV_SMTP_ADDR]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,27 +50,59 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
+	key, err := secretKey(cfg.SecretKey, cfg.db.dataDir, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
+	transport := mail.NewTransport(mail.TransportConfig{AllowPrivate: cfg.SMTPAllowPrivate})
+	cfg.db.configure = func(c *store.Config) { c.SecretKey, c.BaseURL, c.Mail = key, cfg.BaseURL, transport }
 	st, err := cfg.db.open(ctx, logger)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + ln.Addr().String()
-	}
-
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st}, httpapi.Config{
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st,
+		APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st,
+		Invitations: st, SMTP: st, WhiteLabel: st}, httpapi.Config{
 		OperatorToken: cfg.OperatorToken,
 		Ready:         st.Ping,
 		Logger:        logger,
 	})
+	var handler http.Handler = api
+	if cfg.Dev {
+		catcher, err := mail.StartCatcher(cfg.DevSMTPAddr, mail.CatcherOptions{})
+		if err != nil {
+			return fmt.Errorf("dev mail catcher: %w", err)
+		}
+		defer catcher.Close()
+		mux := http.NewServeMux()
+		mux.Handle("GET /dev/mail", catcher)
+		mux.Handle("/", api)
+		handler = mux
+		logger.Info("dev mail catcher", "smtp", catcher.Addr(), "page", cfg.BaseURL+"/dev/mail")
+		fmt.Fprintf(stdout, "dev mail catcher: SMTP on %s, caught mail at %s/dev/mail\n", catcher.Addr(), cfg.BaseURL)
+	}
+
+	// The outbox worker stops with the server's context, before the store closes.
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		mail.NewWorker(st, transport, mail.WorkerConfig{Logger: logger}).Run(workerCtx)
+	}()
+	defer func() { stopWorker(); <-workerDone }()
+
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // CSV uploads may be large
 		WriteTimeout:      5 * time.Minute,

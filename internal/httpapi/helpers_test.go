@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/switchboard/switchboard/internal/httpapi"
+	"github.com/switchboard/switchboard/internal/mail"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/storetest"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
@@ -26,17 +27,18 @@ type api struct {
 	srv   *httptest.Server
 	store *store.Store
 	clock *storetest.Clock
+	mail  *mail.Worker // drains the outbox: a.mail.RunOnce(ctx)
 }
 
 // eachAPI runs fn against the API on every available database.
 func eachAPI(t *testing.T, fn func(t *testing.T, a *api)) {
 	t.Helper()
-	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
-		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Assistants: s, Workflows: s, Campaigns: s},
+	storetest.Each(t, storetest.Options{Configure: configureMail}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Assistants: s, Workflows: s, Campaigns: s, Invitations: s, SMTP: s, WhiteLabel: s},
 			httpapi.Config{OperatorToken: operatorToken, Ready: s.Ping, Now: clock.Now})
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
-		fn(t, &api{t: t, srv: srv, store: s, clock: clock})
+		fn(t, &api{t: t, srv: srv, store: s, clock: clock, mail: newMailWorker(s)})
 	})
 }
 

@@ -67,11 +67,17 @@ func (k *keyed) take(key string) { k.bucket(key).AllowN(k.now(), 1) }
 type limits struct {
 	loginFailuresByIP    *keyed
 	loginFailuresByEmail *keyed
+	invitesByWorkspace   *keyed // invitations created or resent, per workspace
+	testSendsByWorkspace *keyed // SMTP test messages, per workspace
+	tokenLookupsByIP     *keyed // invitation token previews and accepts, per client address
 }
 
 func newLimits(now func() time.Time) *limits {
 	return &limits{
 		loginFailuresByIP:    newKeyed(6*time.Second, 50, now),
 		loginFailuresByEmail: newKeyed(time.Minute, 10, now),
+		invitesByWorkspace:   newKeyed(36*time.Second, 100, now), // 100 an hour
+		testSendsByWorkspace: newKeyed(time.Minute, 10, now),
+		tokenLookupsByIP:     newKeyed(time.Second, 60, now),
 	}
 }

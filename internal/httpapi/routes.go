@@ -76,6 +76,18 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/workspaces/{ws}/campaigns/{id}/pause", authUser, "Pause a running campaign", 200, s.campaignAction(sb.CampaignPause)},
 		{"POST", "/api/v1/workspaces/{ws}/campaigns/{id}/resume", authUser, "Resume a paused campaign", 200, s.campaignAction(sb.CampaignResume)},
 		{"POST", "/api/v1/workspaces/{ws}/campaigns/{id}/stop", authUser, "Stop a running or paused campaign", 200, s.campaignAction(sb.CampaignStop)},
+		{"POST", "/api/v1/workspaces/{ws}/invitations", authUser, "Invite an email address with a role", 201, s.createInvitation},
+		{"GET", "/api/v1/workspaces/{ws}/invitations", authUser, "A workspace's invitations (?status=)", 200, s.listInvitations},
+		{"POST", "/api/v1/workspaces/{ws}/invitations/{id}/resend", authUser, "Resend an invitation with a new link", 200, s.resendInvitation},
+		{"DELETE", "/api/v1/workspaces/{ws}/invitations/{id}", authUser, "Revoke an invitation", 204, s.revokeInvitation},
+		{"GET", "/api/v1/invitations/{token}", authNone, "What an invitation link invites to (does not use it up)", 200, s.previewInvitation},
+		{"POST", "/api/v1/invitations/{token}/accept", authUser, "Accept an invitation", 200, s.acceptInvitation},
+		{"GET", "/api/v1/workspaces/{ws}/integrations/smtp", authUser, "The workspace's SMTP settings (no password)", 200, s.getSMTP},
+		{"PUT", "/api/v1/workspaces/{ws}/integrations/smtp", authUser, "Set the workspace's SMTP settings", 200, s.putSMTP},
+		{"DELETE", "/api/v1/workspaces/{ws}/integrations/smtp", authUser, "Remove the workspace's SMTP settings", 204, s.deleteSMTP},
+		{"POST", "/api/v1/workspaces/{ws}/integrations/smtp/test", authUser, "Send a test message through the SMTP settings", 200, s.testSMTP},
+		{"GET", "/api/v1/workspaces/{ws}/white-label", authUser, "The workspace's white-label branding", 200, s.getWhiteLabel},
+		{"PUT", "/api/v1/workspaces/{ws}/white-label", authUser, "Set the workspace's white-label branding", 200, s.putWhiteLabel},
 	}
 }
 

@@ -26,6 +26,10 @@ type Services struct {
 	Assistants sb.AssistantService
 	Workflows  sb.WorkflowService
 	Campaigns  sb.CampaignService
+	// Invitations, SMTP and WhiteLabel: invitations and their settings.
+	Invitations sb.InvitationService
+	SMTP        sb.SMTPService
+	WhiteLabel  sb.WhiteLabelService
 }
 
 // Config configures the API.

@@ -57,3 +57,17 @@ func TestIDsIncreaseWithinAMillisecond(t *testing.T) {
 		t.Fatalf("id %s after a clock step back is not after %s", id, prev)
 	}
 }
+
+func TestSealUnseal(t *testing.T) {
+	key := NewKey()
+	s, err := Seal(key, "hunter2")
+	if err != nil || strings.Contains(s, "hunter2") {
+		t.Fatalf("seal: %q %v", s, err)
+	}
+	if p, err := Unseal(key, s); err != nil || p != "hunter2" {
+		t.Fatalf("unseal: %q %v", p, err)
+	}
+	if _, err := Unseal(NewKey(), s); err == nil {
+		t.Fatal("opened with another key")
+	}
+}

@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // InsertRawOwnerForTest bypasses every check to prove the database's own guard.
 func (s *Store) InsertRawOwnerForTest(ctx context.Context, workspaceID, userID string) error {
@@ -9,3 +12,6 @@ func (s *Store) InsertRawOwnerForTest(ctx context.Context, workspaceID, userID s
 		return err
 	})
 }
+
+// DB exposes the database to the store's tests.
+func (s *Store) DB() *sql.DB { return s.write }

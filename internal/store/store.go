@@ -43,6 +43,14 @@ type Config struct {
 	// SessionTTL is how long a session token works.
 	SessionTTL time.Duration
 	Logger     *slog.Logger
+	// SecretKey (32 bytes) seals SMTP passwords and queued mail; without one a
+	// random key is used, good only for this process.
+	SecretKey []byte
+	// BaseURL is the public URL for links in mail, unless a white-label custom
+	// domain is set.
+	BaseURL string
+	// Mail checks SMTP hosts and sends test messages; nil refuses test sends.
+	Mail sb.MailTransport
 }
 
 // Store implements the domain services on a SQL database.
@@ -78,6 +86,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.SecretKey == nil {
+		cfg.SecretKey = secret.NewKey()
+	}
+	if len(cfg.SecretKey) != 32 {
+		return nil, fmt.Errorf("store: the secret key must be 32 bytes, not %d", len(cfg.SecretKey))
+	}
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Store{cfg: cfg}
 	var err error
 	if isPostgresURL(cfg.DatabaseURL) {
