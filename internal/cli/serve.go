@@ -56,7 +56,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st}, httpapi.Config{
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, Calls: st}, httpapi.Config{
 		OperatorToken: cfg.OperatorToken,
 		Ready:         st.Ping,
 		Logger:        logger,

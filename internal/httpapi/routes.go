@@ -44,6 +44,13 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/workspaces/{ws}/members/{user_id}", authUser, "Change a member's role", 200, s.changeRole},
 		{"DELETE", "/api/v1/workspaces/{ws}/members/{user_id}", authUser, "Remove a member, or leave", 204, s.removeMember},
 		{"POST", "/api/v1/workspaces/{ws}/ownership", authUser, "Transfer ownership to a direct member", 200, s.transferOwnership},
+
+		{"POST", "/api/v1/workspaces/{ws}/calls/authorize", authUser, "May this workspace start a call now? (voice engine)", 200, s.authorizeCall},
+		{"POST", "/api/v1/workspaces/{ws}/calls", authUser, "Report a finished call (voice engine); 200 for a replay", 201, s.reportCall},
+		{"GET", "/api/v1/workspaces/{ws}/calls", authUser, "Call history, newest first", 200, s.listCalls},
+		{"GET", "/api/v1/workspaces/{ws}/calls/{id}", authUser, "A call's metadata", 200, s.getCall},
+		{"GET", "/api/v1/workspaces/{ws}/calls/{id}/conversation", authUser, "A call's transcript and recording", 200, s.getConversation},
+		{"GET", "/api/v1/workspaces/{ws}/analytics", authUser, "Calls, seconds and outcomes over time, per assistant", 200, s.analytics},
 	}
 }
 

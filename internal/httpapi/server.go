@@ -21,6 +21,7 @@ type Services struct {
 	Accounts   sb.AccountService
 	Workspaces sb.WorkspaceService
 	Members    sb.MemberService
+	Calls      sb.CallService
 }
 
 // Config configures the API.
