@@ -160,10 +160,12 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 					return err
 				}
 			}
-			if err := t.debitCall(ctx, w, c.DurationSeconds); err != nil {
+			// The shared rows (workspace, agency, account) are changed last, so that
+			// concurrent reports hold their locks for as short a time as possible.
+			if err := t.countCall(ctx, c); err != nil {
 				return err
 			}
-			if err := t.countCall(ctx, c); err != nil {
+			if err := t.debitCall(ctx, w, c.DurationSeconds); err != nil {
 				return err
 			}
 			out, created = c, true
@@ -210,7 +212,8 @@ func (t *tx) checkCallRefs(ctx context.Context, workspaceID string, in *sb.Repor
 // debitCall adds a call's seconds to the workspace, to its agency (whose usage
 // counts its clients' calls) and takes them from the account's pool. The rows are
 // always changed in this order (workspace, agency, account), so concurrent
-// reports never deadlock. Budgets do not stop the debit: a finished call is always
+// reports never deadlock (each report locks its own aggregate rows first, then
+// these). Budgets do not stop the debit: a finished call is always
 // recorded, and going past a budget shows as over_budget.
 func (t *tx) debitCall(ctx context.Context, w *wsRow, seconds int64) error {
 	if seconds == 0 {
