@@ -488,3 +488,79 @@ func TestMinuteInvariantsRandomized(t *testing.T) {
 		}
 	})
 }
+
+func TestAnalyticsByAssistantAndDays(t *testing.T) {
+	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := context.Background()
+		actor, acct, ws := owner(t, s)
+		grant(t, s, acct, 100)
+		ada, err := s.InsertAssistantForTest(ctx, ws, "Ada")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob, err := s.InsertAssistantForTest(ctx, ws, "Bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, otherWS := owner(t, s)
+		foreign, err := s.InsertAssistantForTest(ctx, otherWS, "Foreign")
+		if err != nil {
+			t.Fatal(err)
+		}
+		report := func(ext string, start time.Time, secs int, assistant *string, outcome string) {
+			t.Helper()
+			in := callIn(ext, start, secs)
+			in.AssistantID, in.Outcome = assistant, outcome
+			if _, _, err := s.ReportCall(ctx, actor, ws, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		day0 := time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC)
+		report("a1", day0.Add(23*time.Hour+59*time.Minute), 120, &ada, "completed") // counted on its start day
+		report("a2", day0.Add(26*time.Hour), 30, &ada, "voicemail")
+		report("b1", day0.Add(26*time.Hour), 45, &bob, "completed")
+		report("n1", day0.Add(50*time.Hour), 10, nil, "failed")
+		report("late", day0.Add(80*time.Hour), 10, &bob, "completed") // outside the range
+
+		// An assistant of another workspace is refused, and nothing is recorded.
+		in := callIn("x", day0, 10)
+		in.AssistantID = &foreign
+		if _, _, err := s.ReportCall(ctx, actor, ws, in); sb.ErrorCode(err) != sb.ECodeValidation {
+			t.Fatalf("foreign assistant: %v, want validation_failed", err)
+		}
+
+		an, err := s.Analytics(ctx, actor, ws, sb.AnalyticsQuery{From: day0.Add(time.Hour), To: day0.Add(72 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if an.Totals.Calls != 4 || an.Totals.Seconds != 205 {
+			t.Fatalf("totals %+v", an.Totals)
+		}
+		wantOutcomes := map[string]int64{"completed": 2, "voicemail": 1, "failed": 1, "no_answer": 0, "busy": 0, "transferred": 0}
+		if fmt.Sprint(an.Totals.ByOutcome) != fmt.Sprint(wantOutcomes) {
+			t.Fatalf("by_outcome %v, want %v", an.Totals.ByOutcome, wantOutcomes)
+		}
+		if len(an.Series) != 3 || !an.Series[0].Start.Equal(day0) {
+			t.Fatalf("series %+v", an.Series)
+		}
+		for i, want := range []sb.AnalyticsPoint{{Calls: 1, Seconds: 120}, {Calls: 2, Seconds: 75}, {Calls: 1, Seconds: 10}} {
+			if an.Series[i].Calls != want.Calls || an.Series[i].Seconds != want.Seconds {
+				t.Fatalf("series[%d] %+v, want %+v", i, an.Series[i], want)
+			}
+		}
+		wantAsst := []sb.AssistantStats{{AssistantID: ada, Calls: 2, Seconds: 150}, {AssistantID: bob, Calls: 1, Seconds: 45}}
+		if fmt.Sprint(an.ByAsst) != fmt.Sprint(wantAsst) {
+			t.Fatalf("by_assistant %+v, want %+v", an.ByAsst, wantAsst)
+		}
+		calls, _, err := s.ListCalls(ctx, actor, ws, sb.CallFilter{AssistantID: bob}, sb.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(calls) != 2 || calls[0].ExternalID != "late" || calls[1].ExternalID != "b1" {
+			t.Fatalf("calls of bob: %+v", calls)
+		}
+		if _, err := s.Analytics(ctx, actor, ws, sb.AnalyticsQuery{From: day0, To: day0.Add(500 * sb.Day)}); sb.ErrorCode(err) != sb.ECodeValidation {
+			t.Fatalf("a 500-day range: %v, want validation_failed", err)
+		}
+	})
+}
