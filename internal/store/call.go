@@ -209,25 +209,29 @@ func (t *tx) checkCallRefs(ctx context.Context, workspaceID string, in *sb.Repor
 	return v.Err()
 }
 
-// debitCall adds a call's seconds to the workspace, to its agency (whose usage
-// counts its clients' calls) and takes them from the account's pool. The rows are
-// always changed in this order (workspace, agency, account), so concurrent
-// reports never deadlock (each report locks its own aggregate rows first, then
-// these). Budgets do not stop the debit: a finished call is always
-// recorded, and going past a budget shows as over_budget.
+// debitCall adds a call's seconds to the workspace and to its agency (whose usage
+// counts its clients' calls) and takes them from the account's pool. Budgets do
+// not stop the debit: a finished call is always recorded, and going past a budget
+// shows as over_budget.
+//
+// Lock order: the agency's row before its client's, then the account's, as the
+// workspace code takes them (creating a client and deleting an agency with its
+// clients lock the agency first; budgets lock a workspace, then the account); each
+// report locks its own aggregate rows before all of these. So concurrent reports
+// and budget changes wait for each other but never deadlock.
 func (t *tx) debitCall(ctx context.Context, w *wsRow, seconds int64) error {
 	if seconds == 0 {
 		return nil
-	}
-	res, err := t.exec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ID, w.AccountID)
-	if err := mustAffect(res, err); err != nil {
-		return err
 	}
 	if w.ParentID.Valid {
 		res, err := t.exec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ParentID.String, w.AccountID)
 		if err := mustAffect(res, err); err != nil {
 			return err
 		}
+	}
+	res, err := t.exec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ID, w.AccountID)
+	if err := mustAffect(res, err); err != nil {
+		return err
 	}
 	res, err = t.exec(ctx, `UPDATE accounts SET balance_seconds = balance_seconds - ? WHERE id = ?`, seconds, w.AccountID)
 	return mustAffect(res, err)

@@ -564,3 +564,80 @@ func TestAnalyticsByAssistantAndDays(t *testing.T) {
 		}
 	})
 }
+
+// TestReportsRaceBudgetChanges runs reports in an agency and its clients while
+// their budgets change: on PostgreSQL a lock-order mistake shows as a deadlock
+// error here. Afterwards usage adds up.
+func TestReportsRaceBudgetChanges(t *testing.T) {
+	storetest.Each(t, storetest.Options{DefaultPlan: sb.PlanEnterprise}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := context.Background()
+		actor, acct, _ := owner(t, s)
+		grant(t, s, acct, 100_000)
+		agency, err := s.CreateWorkspace(ctx, actor, sb.CreateWorkspaceInput{Name: "Agency", Type: sb.WorkspaceAgency})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws := []string{agency.ID}
+		for i := range 3 {
+			c, err := s.CreateWorkspace(ctx, actor, sb.CreateWorkspaceInput{Name: fmt.Sprintf("Client %d", i), ParentID: &agency.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws = append(ws, c.ID)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 1000)
+		for g := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(g), 1))
+				for i := range 40 {
+					w := ws[rng.IntN(len(ws))]
+					if g < 4 {
+						_, _, err := s.ReportCall(ctx, actor, w, callIn(fmt.Sprintf("g%d-%d", g, i), callStart, 30))
+						errs <- err
+						continue
+					}
+					var b *int64
+					if rng.IntN(2) == 0 {
+						m := int64(500 + rng.IntN(500))
+						b = &m
+					}
+					_, err := s.SetBudget(ctx, actor, w, sb.BudgetInput{MinuteBudget: b})
+					if code := sb.ErrorCode(err); code == sb.ECodeInsufficientMins || code == sb.ECodeValidation {
+						err = nil
+					}
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var clientsUsed, total int64
+		for _, w := range ws {
+			own := int64(len(allCalls(t, s, actor, w))) * 30
+			total += own
+			if w != agency.ID {
+				clientsUsed += own
+				if got := workspace(t, s, actor, w).SecondsUsed; got != own {
+					t.Fatalf("client seconds_used %d, want %d", got, own)
+				}
+			}
+		}
+		if total != 4*40*30 {
+			t.Fatalf("%d seconds of calls recorded, want %d", total, 4*40*30)
+		}
+		if got := workspace(t, s, actor, agency.ID).SecondsUsed; got != total {
+			t.Fatalf("agency seconds_used %d, want %d (own plus clients' %d)", got, total, clientsUsed)
+		}
+		if got := account(t, s, actor, acct).Minutes.BalanceSeconds; got != 100_000*60-total {
+			t.Fatalf("balance %d, want %d", got, 100_000*60-total)
+		}
+	})
+}

@@ -78,9 +78,10 @@ type ReportCallInput struct {
 	Transcript   []Turn  `json:"transcript,omitempty"`
 	RecordingURL *string `json:"recording_url,omitempty"`
 
-	// Set by Validate.
-	Started, Ended time.Time
-	Duration       int64
+	// Set by Validate, never read from JSON.
+	Started  time.Time `json:"-"`
+	Ended    time.Time `json:"-"`
+	Duration int64     `json:"-"`
 }
 
 // Normalize trims the input; empty optional ids count as absent.
