@@ -110,6 +110,14 @@ func TestReportCallAPI(t *testing.T) {
 			t.Fatalf("conversation %s", conv.Raw)
 		}
 		a.do("GET", base+"/calls/cal_nope", own.Token, nil).want(t, 404, "not_found")
+		bare := callBody("bare", "2026-03-01T08:00:00Z", "2026-03-01T08:00:00Z")
+		delete(bare, "transcript")
+		delete(bare, "recording_url")
+		bareID := a.do("POST", base+"/calls", own.Token, bare).want(t, 201).Str("id")
+		empty := a.do("GET", base+"/calls/"+bareID+"/conversation", own.Token, nil).want(t, 200)
+		if string(empty.Raw) != "{\"transcript\":[],\"recording_url\":null}\n" {
+			t.Fatalf("conversation of a call without one: %s", empty.Raw)
+		}
 
 		// A call of another workspace is not found here.
 		other := a.signUp("Other")
