@@ -70,9 +70,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer st.Close()
 
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st,
-		APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st,
-		Invitations: st, SMTP: st, WhiteLabel: st}, httpapi.Config{
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st}, httpapi.Config{
 		OperatorToken: cfg.OperatorToken,
 		Ready:         st.Ping,
 		Logger:        logger,

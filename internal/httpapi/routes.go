@@ -88,6 +88,12 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/workspaces/{ws}/integrations/smtp/test", authUser, "Send a test message through the SMTP settings", 200, s.testSMTP},
 		{"GET", "/api/v1/workspaces/{ws}/white-label", authUser, "The workspace's white-label branding", 200, s.getWhiteLabel},
 		{"PUT", "/api/v1/workspaces/{ws}/white-label", authUser, "Set the workspace's white-label branding", 200, s.putWhiteLabel},
+		{"POST", "/api/v1/workspaces/{ws}/calls/authorize", authUser, "May this workspace start a call now? (voice engine)", 200, s.authorizeCall},
+		{"POST", "/api/v1/workspaces/{ws}/calls", authUser, "Report a finished call (voice engine); 200 for a replay", 201, s.reportCall},
+		{"GET", "/api/v1/workspaces/{ws}/calls", authUser, "Call history, newest first", 200, s.listCalls},
+		{"GET", "/api/v1/workspaces/{ws}/calls/{id}", authUser, "A call's metadata", 200, s.getCall},
+		{"GET", "/api/v1/workspaces/{ws}/calls/{id}/conversation", authUser, "A call's transcript and recording", 200, s.getConversation},
+		{"GET", "/api/v1/workspaces/{ws}/analytics", authUser, "Calls, seconds and outcomes over time, per assistant", 200, s.analytics},
 	}
 }
 

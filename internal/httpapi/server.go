@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ type Services struct {
 	Invitations sb.InvitationService
 	SMTP        sb.SMTPService
 	WhiteLabel  sb.WhiteLabelService
+	Calls       sb.CallService
 }
 
 // Config configures the API.
@@ -66,8 +68,15 @@ func New(svc Services, cfg Config) *Server {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
 		allowed[rt.Pattern] = append(allowed[rt.Pattern], rt.Method)
 	}
+	// A known path asked with another method answers 405 with Allow. Each method is
+	// registered on its own: a method-less pattern would clash with a sibling's
+	// wildcard (calls/authorize next to calls/{id}).
 	for pattern, methods := range allowed {
-		s.mux.Handle(pattern, methodNotAllowed(s.log, methods))
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			if !slices.Contains(methods, m) {
+				s.mux.Handle(m+" "+pattern, methodNotAllowed(s.log, methods))
+			}
+		}
 	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint; see /api/v1/openapi.json."))
