@@ -313,13 +313,6 @@ func stringPtr(s sql.NullString) *string {
 	return &v
 }
 
-func nullInt(p *int64) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
 func nullString(p *string) any {
 	if p == nil {
 		return nil
