@@ -81,6 +81,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/workspaces/{ws}/invitations/{id}/resend", authUser, "Resend an invitation with a new link", 200, s.resendInvitation},
 		{"DELETE", "/api/v1/workspaces/{ws}/invitations/{id}", authUser, "Revoke an invitation", 204, s.revokeInvitation},
 		{"GET", "/api/v1/invitations/{token}", authNone, "What an invitation link invites to (does not use it up)", 200, s.previewInvitation},
+		{"GET", "/invite/{token}", authNone, "The page an invitation link opens (HTML; does not use it up)", 200, s.invitePage},
+		{"GET", "/static/invite.js", authNone, "Script of the invitation page", 200, s.inviteScript},
 		{"POST", "/api/v1/invitations/{token}/accept", authUser, "Accept an invitation", 200, s.acceptInvitation},
 		{"GET", "/api/v1/workspaces/{ws}/integrations/smtp", authUser, "The workspace's SMTP settings (no password)", 200, s.getSMTP},
 		{"PUT", "/api/v1/workspaces/{ws}/integrations/smtp", authUser, "Set the workspace's SMTP settings", 200, s.putSMTP},
