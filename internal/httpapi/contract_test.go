@@ -1024,3 +1024,127 @@ func TestContractListLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestContractEdgeCases: what a careful agency owner or a strict client tries next.
+func TestContractEdgeCases(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		// Password lengths count characters, not bytes.
+		for _, c := range []struct {
+			n      int
+			status int
+		}{{7, 422}, {8, 201}, {256, 201}, {257, 422}} {
+			e := fmt.Sprintf("mb%d@example.com", userSeq.Add(1))
+			a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": e, "password": strings.Repeat("é", c.n), "name": "MB"}).want(t, c.status)
+		}
+
+		owner := a.signUp("EOwner")
+		a.setPlan(owner.AccountID, "enterprise")
+		agency := a.createWorkspace(owner.Token, map[string]any{"name": "Agency", "type": "agency"})
+		client := a.createWorkspace(owner.Token, map[string]any{"name": "Client", "parent_id": agency})
+		agManager, both := a.signUp("EAgManager"), a.signUp("EBoth")
+		a.join(agency, agManager, sb.RoleManager)
+		a.join(agency, both, sb.RoleAdmin)
+		a.join(client, both, sb.RoleViewer)
+
+		// Inherited members are changed in the agency, not in the client.
+		cm := "/api/v1/workspaces/" + client + "/members/"
+		problem(t, a.do("PATCH", cm+agManager.ID, owner.Token, map[string]any{"role": "viewer"}), 409, "invalid_state")
+		problem(t, a.do("DELETE", cm+agManager.ID, owner.Token, nil), 409, "invalid_state")
+		problem(t, a.do("DELETE", cm+agManager.ID, agManager.Token, nil), 409, "invalid_state")
+		problem(t, a.do("POST", "/api/v1/workspaces/"+client+"/ownership", owner.Token, map[string]any{"user_id": agManager.ID}), 422, "validation_failed")
+		// Each person is listed once, with the effective role.
+		seen := map[any]bool{}
+		for _, m := range a.do("GET", "/api/v1/workspaces/"+client+"/members", owner.Token, nil).want(t, 200).Items() {
+			if seen[m["user_id"]] {
+				t.Fatalf("member %v listed twice", m["user_id"])
+			}
+			seen[m["user_id"]] = true
+			if m["user_id"] == both.ID && m["role"] != "admin" {
+				t.Errorf("agency admin with a direct viewer role listed as %v", m["role"])
+			}
+		}
+		if len(seen) != 3 {
+			t.Errorf("client lists %d members, want 3", len(seen))
+		}
+
+		// A deleted workspace is 404 to its owner too, except GET and restore.
+		a.do("DELETE", "/api/v1/workspaces/"+client, owner.Token, nil).want(t, 204)
+		for _, p := range []struct {
+			method, path string
+			body         any
+		}{
+			{"PATCH", "", map[string]any{"name": "x"}},
+			{"DELETE", "", nil},
+			{"GET", "/members", nil},
+			{"PATCH", "/members/" + both.ID, map[string]any{"role": "member"}},
+			{"DELETE", "/members/" + both.ID, nil},
+			{"POST", "/ownership", map[string]any{"user_id": both.ID}},
+			{"GET", "/clients", nil},
+			{"PUT", "/budget", map[string]any{"minute_budget": nil}},
+			{"GET", "/usage", nil},
+			{"GET", "/api-keys", nil},
+			{"POST", "/api-keys", map[string]any{"name": "k", "role": "viewer"}},
+			{"GET", "/audit-log", nil},
+		} {
+			problem(t, a.do(p.method, "/api/v1/workspaces/"+client+p.path, owner.Token, p.body), 404, "not_found")
+		}
+		a.do("POST", "/api/v1/workspaces/"+client+"/restore", owner.Token, nil).want(t, 200)
+
+		// Free plan: delete the only workspace, make a new one, the old cannot come back.
+		f := a.signUp("EFree")
+		a.do("DELETE", "/api/v1/workspaces/"+f.WorkspaceID, f.Token, nil).want(t, 204)
+		a.createWorkspace(f.Token, map[string]any{"name": "Fresh"})
+		problem(t, a.do("POST", "/api/v1/workspaces/"+f.WorkspaceID+"/restore", f.Token, nil), 403, "plan_limit_reached")
+		problem(t, a.do("DELETE", "/api/v1/workspaces/"+agency+"?cascade=yes", owner.Token, nil), 422, "validation_failed")
+
+		// Removing a member, or leaving, revokes the API keys they made there.
+		admin := a.signUp("EAdmin")
+		a.join(owner.WorkspaceID, admin, sb.RoleAdmin)
+		key := a.do("POST", "/api/v1/workspaces/"+owner.WorkspaceID+"/api-keys", admin.Token, map[string]any{"name": "mine", "role": "admin"}).want(t, 201).Str("key")
+		a.do("GET", "/api/v1/workspaces/"+owner.WorkspaceID, key, nil).want(t, 200)
+		a.do("DELETE", "/api/v1/workspaces/"+owner.WorkspaceID+"/members/"+admin.ID, admin.Token, nil).want(t, 204)
+		problem(t, a.do("GET", "/api/v1/workspaces/"+owner.WorkspaceID, key, nil), 401, "unauthorized")
+
+		// An API key is no account owner.
+		ok := a.do("POST", "/api/v1/workspaces/"+owner.WorkspaceID+"/api-keys", owner.Token, map[string]any{"name": "owner's", "role": "admin"}).want(t, 201).Str("key")
+		problem(t, a.do("POST", "/api/v1/workspaces", ok, map[string]any{"name": "By key"}), 403, "forbidden")
+		problem(t, a.do("GET", "/api/v1/accounts/"+owner.AccountID, ok, nil), 404, "not_found")
+		problem(t, a.do("PUT", "/api/v1/workspaces/"+owner.WorkspaceID+"/budget", ok, map[string]any{"minute_budget": nil}), 403, "forbidden")
+		problem(t, a.do("POST", "/api/v1/workspaces/"+owner.WorkspaceID+"/api-keys", ok, map[string]any{"name": "owner key", "role": "owner"}), 422, "validation_failed")
+	})
+}
+
+// TestContractKeyCreatedClientRole: an agency admin API key may create a client
+// (admin+ of the agency); the answer is a workspace whose role is the caller's role.
+func TestContractKeyCreatedClientRole(t *testing.T) {
+	t.Skip(`MISMATCH: POST /api/v1/workspaces {"name","parent_id":<agency>} with an agency admin API key answers 201 with "role": "" (not a role), and the key then gets 404 on the client it made`)
+	eachAPI(t, func(t *testing.T, a *api) {
+		owner := a.signUp("KC")
+		a.setPlan(owner.AccountID, "enterprise")
+		agency := a.createWorkspace(owner.Token, map[string]any{"name": "Agency", "type": "agency"})
+		key := a.do("POST", "/api/v1/workspaces/"+agency+"/api-keys", owner.Token, map[string]any{"name": "k", "role": "admin"}).want(t, 201).Str("key")
+		r := a.do("POST", "/api/v1/workspaces", key, map[string]any{"name": "By key", "parent_id": agency}).want(t, 201)
+		switch sb.Role(r.Str("role")) {
+		case sb.RoleViewer, sb.RoleMember, sb.RoleManager, sb.RoleAdmin, sb.RoleOwner:
+		default:
+			t.Fatalf("role %q is no role: %s", r.Str("role"), r.Raw)
+		}
+	})
+}
+
+// TestContractBudgetIsAccountOwners: "Billing of the account (its plan, its pool) is
+// the account owner's alone." After a transfer, the new workspace owner is not the
+// account owner, yet setting a budget carves minutes from the account's pool.
+func TestContractBudgetIsAccountOwners(t *testing.T) {
+	t.Skip(`MISMATCH?: after POST /ownership to a user who does not own the account, PUT /workspaces/{ws}/budget {"minute_budget":5} by that new owner answers 200 and allocates 5 minutes of the account's pool; the account owner (now admin) gets 403`)
+	eachAPI(t, func(t *testing.T, a *api) {
+		o := a.signUp("BO")
+		a.setPlan(o.AccountID, "pro")
+		a.grant(o.AccountID, 5)
+		ws := a.createWorkspace(o.Token, map[string]any{"name": "W"})
+		n := a.signUp("BN")
+		a.join(ws, n, sb.RoleAdmin)
+		a.do("POST", "/api/v1/workspaces/"+ws+"/ownership", o.Token, map[string]any{"user_id": n.ID}).want(t, 200)
+		problem(t, a.do("PUT", "/api/v1/workspaces/"+ws+"/budget", n.Token, map[string]any{"minute_budget": 5}), 403, "forbidden")
+	})
+}
