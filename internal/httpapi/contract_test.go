@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -1146,5 +1147,139 @@ func TestContractBudgetIsAccountOwners(t *testing.T) {
 		a.join(ws, n, sb.RoleAdmin)
 		a.do("POST", "/api/v1/workspaces/"+ws+"/ownership", o.Token, map[string]any{"user_id": n.ID}).want(t, 200)
 		problem(t, a.do("PUT", "/api/v1/workspaces/"+ws+"/budget", n.Token, map[string]any{"minute_budget": 5}), 403, "forbidden")
+	})
+}
+
+// TestContractOpenAPICoversEndpoints: the OpenAPI document names every endpoint of
+// api.md that exists in the foundation, with its method.
+func TestContractOpenAPICoversEndpoints(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		paths, _ := a.do("GET", "/api/v1/openapi.json", "", nil).want(t, 200).Body["paths"].(map[string]any)
+		for _, e := range []string{
+			"post /api/v1/auth/signup", "post /api/v1/auth/login", "post /api/v1/auth/logout", "get /api/v1/me",
+			"get /api/v1/accounts/{account_id}", "put /api/v1/operator/accounts/{account_id}/plan", "post /api/v1/operator/accounts/{account_id}/minutes",
+			"post /api/v1/workspaces", "get /api/v1/workspaces", "get /api/v1/workspaces/{ws}", "patch /api/v1/workspaces/{ws}",
+			"delete /api/v1/workspaces/{ws}", "post /api/v1/workspaces/{ws}/restore", "get /api/v1/workspaces/{ws}/clients",
+			"put /api/v1/workspaces/{ws}/budget", "get /api/v1/workspaces/{ws}/usage",
+			"get /api/v1/workspaces/{ws}/members", "patch /api/v1/workspaces/{ws}/members/{user_id}",
+			"delete /api/v1/workspaces/{ws}/members/{user_id}", "post /api/v1/workspaces/{ws}/ownership",
+			"post /api/v1/workspaces/{ws}/api-keys", "get /api/v1/workspaces/{ws}/api-keys", "delete /api/v1/workspaces/{ws}/api-keys/{id}",
+			"get /api/v1/workspaces/{ws}/audit-log", "get /healthz", "get /readyz",
+		} {
+			method, path, _ := strings.Cut(e, " ")
+			ops, _ := paths[path].(map[string]any)
+			if _, ok := ops[method]; !ok {
+				t.Errorf("OpenAPI lacks %s", e)
+			}
+		}
+	})
+}
+
+// TestContractSessionsExpire: sessions last 30 days (api-notes.md).
+func TestContractSessionsExpire(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u := a.signUp("Exp")
+		a.clock.Advance(29 * 24 * time.Hour)
+		a.do("GET", "/api/v1/me", u.Token, nil).want(t, 200)
+		a.clock.Advance(24*time.Hour + time.Minute)
+		problem(t, a.do("GET", "/api/v1/me", u.Token, nil), 401, "unauthorized")
+		a.logIn(&u)
+		a.do("GET", "/api/v1/me", u.Token, nil).want(t, 200)
+	})
+}
+
+// parallel runs n copies of fn at once and returns their statuses.
+func parallel(n int, fn func(i int) *resp) []int {
+	out := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			out[i] = fn(i).Status
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+func count(statuses []int, s int) int {
+	n := 0
+	for _, x := range statuses {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
+
+// TestContractConcurrentLimits: racing requests never both win, and none fails
+// with a 500: sign-ups with one email in different cases, budgets on one pool,
+// workspaces at the plan limit, ownership transfers.
+func TestContractConcurrentLimits(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		// a.do stops the test only on a transport error or an error without a
+		// problem document, each a failure in itself.
+		email := fmt.Sprintf("race%d@example.com", userSeq.Add(1))
+		got := parallel(4, func(i int) *resp {
+			e := email
+			if i%2 == 1 {
+				e = strings.ToUpper(email)
+			}
+			return a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": e, "password": "12345678", "name": "Race"})
+		})
+		if count(got, 201) != 1 || count(got, 409) != 3 {
+			t.Errorf("concurrent sign-ups: %v, want one 201 and 409s", got)
+		}
+
+		u := a.signUp("RaceOwner")
+		a.setPlan(u.AccountID, "pro")
+		a.grant(u.AccountID, 10)
+		ws := []string{u.WorkspaceID}
+		for i := 0; i < 3; i++ {
+			ws = append(ws, a.createWorkspace(u.Token, map[string]any{"name": fmt.Sprintf("R%d", i)}))
+		}
+		got = parallel(4, func(i int) *resp {
+			return a.do("PUT", "/api/v1/workspaces/"+ws[i]+"/budget", u.Token, map[string]any{"minute_budget": 10})
+		})
+		if count(got, 200) != 1 || count(got, 402) != 3 {
+			t.Errorf("concurrent budgets on one pool: %v, want one 200 and 402s", got)
+		}
+		acc := a.do("GET", "/api/v1/accounts/"+u.AccountID, u.Token, nil).want(t, 200)
+		if acc.Get("minutes.allocated_minutes") != 10.0 || acc.Get("minutes.unallocated_seconds") != 0.0 {
+			t.Errorf("after the race: %s", acc.Raw)
+		}
+
+		// Pro allows 10 workspaces: 4 exist, 8 racing creates leave exactly 10.
+		got = parallel(8, func(i int) *resp {
+			return a.do("POST", "/api/v1/workspaces", u.Token, map[string]any{"name": fmt.Sprintf("Racer %d", i)})
+		})
+		if count(got, 201) != 6 || count(got, 403) != 2 {
+			t.Errorf("concurrent creates at the limit: %v, want six 201 and two 403", got)
+		}
+
+		// Two transfers at once: one new owner.
+		x, y := a.signUp("RX"), a.signUp("RY")
+		a.join(ws[1], x, sb.RoleAdmin)
+		a.join(ws[1], y, sb.RoleAdmin)
+		targets := []user{x, y}
+		got = parallel(2, func(i int) *resp {
+			return a.do("POST", "/api/v1/workspaces/"+ws[1]+"/ownership", u.Token, map[string]any{"user_id": targets[i].ID})
+		})
+		if count(got, 200) != 1 || count(got, 403) != 1 {
+			t.Errorf("concurrent transfers: %v, want one 200 and one 403", got)
+		}
+		owners := 0
+		for _, m := range a.do("GET", "/api/v1/workspaces/"+ws[1]+"/members", x.Token, nil).want(t, 200).Items() {
+			if m["role"] == "owner" {
+				owners++
+			}
+		}
+		if owners != 1 {
+			t.Errorf("%d owners after concurrent transfers", owners)
+		}
 	})
 }
