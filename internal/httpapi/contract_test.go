@@ -1283,3 +1283,40 @@ func TestContractConcurrentLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestContractRestoreKeepsBudgetsCovered: deleting a budgeted workspace frees its
+// minutes; if they went elsewhere, restoring it must not bring back a budget that its
+// source cannot cover (product.md: such a budget is refused, 402).
+func TestContractRestoreKeepsBudgetsCovered(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u := a.signUp("RB")
+		a.setPlan(u.AccountID, "enterprise")
+		a.grant(u.AccountID, 10)
+		w2 := a.createWorkspace(u.Token, map[string]any{"name": "W2", "minute_budget": 10})
+		a.do("DELETE", "/api/v1/workspaces/"+w2, u.Token, nil).want(t, 204)
+		w3 := a.createWorkspace(u.Token, map[string]any{"name": "W3", "minute_budget": 10})
+		problem(t, a.do("POST", "/api/v1/workspaces/"+w2+"/restore", u.Token, nil), 402, "insufficient_minutes")
+		acc := a.do("GET", "/api/v1/accounts/"+u.AccountID, u.Token, nil).want(t, 200)
+		if acc.Get("minutes.allocated_minutes") != 10.0 || acc.Get("minutes.unallocated_seconds") != 0.0 {
+			t.Fatalf("after a refused restore: %s", acc.Raw)
+		}
+		if r := a.do("GET", "/api/v1/workspaces/"+w2, u.Token, nil).want(t, 200); r.Get("deleted_at") == nil {
+			t.Fatalf("restore refused yet the workspace is back: %s", r.Raw)
+		}
+		a.do("PUT", "/api/v1/workspaces/"+w3+"/budget", u.Token, map[string]any{"minute_budget": 0}).want(t, 200)
+		a.do("POST", "/api/v1/workspaces/"+w2+"/restore", u.Token, nil).want(t, 200)
+		acc = a.do("GET", "/api/v1/accounts/"+u.AccountID, u.Token, nil).want(t, 200)
+		if acc.Get("minutes.allocated_minutes") != 10.0 || acc.Get("minutes.unallocated_seconds") != 0.0 {
+			t.Fatalf("after the restore: %s", acc.Raw)
+		}
+
+		// A client whose agency budget went to another client.
+		agency := a.createWorkspace(u.Token, map[string]any{"name": "Agency", "type": "agency"})
+		a.do("PUT", "/api/v1/workspaces/"+w2+"/budget", u.Token, map[string]any{"minute_budget": nil}).want(t, 200)
+		a.do("PUT", "/api/v1/workspaces/"+agency+"/budget", u.Token, map[string]any{"minute_budget": 10}).want(t, 200)
+		c1 := a.createWorkspace(u.Token, map[string]any{"name": "C1", "parent_id": agency, "minute_budget": 10})
+		a.do("DELETE", "/api/v1/workspaces/"+c1, u.Token, nil).want(t, 204)
+		a.createWorkspace(u.Token, map[string]any{"name": "C2", "parent_id": agency, "minute_budget": 10})
+		problem(t, a.do("POST", "/api/v1/workspaces/"+c1+"/restore", u.Token, nil), 402, "insufficient_minutes")
+	})
+}
