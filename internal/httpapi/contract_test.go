@@ -962,6 +962,15 @@ func TestContractAuditLogShapeAndPaging(t *testing.T) {
 			problem(t, a.do("GET", base+"?limit="+bad, u.Token, nil), 422, "validation_failed")
 		}
 		a.do("GET", base+"?limit=1", u.Token, nil).want(t, 200)
+
+		// limit=200 is the most a page holds.
+		for i := 0; i < 150; i++ {
+			a.do("PATCH", "/api/v1/workspaces/"+ws, u.Token, map[string]any{"description": fmt.Sprintf("w%d", i)}).want(t, 200)
+		}
+		big := a.do("GET", base+"?limit=200", u.Token, nil).want(t, 200)
+		if len(big.Items()) != 200 || big.Str("next_cursor") == "" {
+			t.Fatalf("limit=200 over %d entries: %d items, next_cursor %q", total+150, len(big.Items()), big.Str("next_cursor"))
+		}
 	})
 }
 
@@ -1022,6 +1031,17 @@ func TestContractListLimits(t *testing.T) {
 				problem(t, a.do("GET", path+"?limit="+bad, u.Token, nil), 422, "validation_failed")
 			}
 			a.do("GET", path+"?limit=200", u.Token, nil).want(t, 200)
+			// A page that ends exactly at the end has no next page.
+			exact := a.do("GET", fmt.Sprintf("%s?limit=%d", path, n), u.Token, nil).want(t, 200)
+			if len(exact.Items()) != n || exact.Str("next_cursor") != "" {
+				t.Errorf("%s?limit=%d: %d items, next_cursor %q", path, n, len(exact.Items()), exact.Str("next_cursor"))
+			}
+			short := a.do("GET", fmt.Sprintf("%s?limit=%d", path, n-1), u.Token, nil).want(t, 200)
+			if len(short.Items()) != n-1 || short.Str("next_cursor") == "" {
+				t.Errorf("%s?limit=%d: %d items, next_cursor %q", path, n-1, len(short.Items()), short.Str("next_cursor"))
+			} else if last := a.do("GET", fmt.Sprintf("%s?limit=%d&cursor=%s", path, n-1, short.Str("next_cursor")), u.Token, nil).want(t, 200); len(last.Items()) != 1 || last.Str("next_cursor") != "" {
+				t.Errorf("%s last page: %s", path, last.Raw)
+			}
 		}
 	})
 }
