@@ -1340,3 +1340,75 @@ func TestContractRestoreKeepsBudgetsCovered(t *testing.T) {
 		problem(t, a.do("POST", "/api/v1/workspaces/"+c1+"/restore", u.Token, nil), 402, "insufficient_minutes")
 	})
 }
+
+// TestContractNoServerErrorsOnOddText: NUL and invalid UTF-8 in paths, queries and
+// bodies get a 4xx problem document on both stores, never a 500.
+func TestContractNoServerErrorsOnOddText(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u := a.signUp("Odd")
+		ws := "/api/v1/workspaces/" + u.WorkspaceID
+		for _, p := range []string{
+			"/api/v1/workspaces/a%00b", "/api/v1/workspaces/a%FFb", "/api/v1/accounts/a%00b",
+			ws + "/members/a%00b", ws + "/api-keys/a%00b",
+		} {
+			method := "GET"
+			if strings.Contains(p, "/members/") || strings.Contains(p, "/api-keys/") {
+				method = "DELETE"
+			}
+			problem(t, a.do(method, p, u.Token, nil), 404, "not_found")
+			problem(t, a.do(method, p, "", nil), 401, "unauthorized")
+		}
+		problem(t, a.do("GET", ws+"/audit-log?cursor=a%00b", u.Token, nil), 422, "validation_failed")
+		problem(t, a.do("GET", ws+"/audit-log?action=a%FFb", u.Token, nil), 422, "validation_failed")
+		problem(t, a.do("GET", "/api/v1/workspaces?cursor=%00", u.Token, nil), 422, "validation_failed")
+		for _, c := range []struct{ method, path, body string }{
+			{"PATCH", ws, `{"name": "a\u0000b"}`},
+			{"POST", "/api/v1/auth/login", `{"email": "a\u0000b@example.com", "password": "12345678"}`},
+			{"POST", "/api/v1/auth/signup", `{"email": "nul@example.com", "password": "12345678", "name": "\u0000"}`},
+			{"POST", ws + "/ownership", `{"user_id": "a\u0000b"}`},
+			{"POST", "/api/v1/workspaces", `{"name": "x", "parent_id": "a\u0000b"}`},
+			{"POST", ws + "/api-keys", `{"name": "k\u0000", "role": "viewer"}`},
+		} {
+			problem(t, a.do(c.method, c.path, u.Token, c.body), 422, "validation_failed")
+		}
+		// An escaped backslash before "u0000" is ordinary text.
+		if r := a.do("PATCH", ws, u.Token, `{"name": "a\\u0000b"}`).want(t, 200); r.Str("name") != `a\u0000b` {
+			t.Fatalf("name: %s", r.Raw)
+		}
+		problem(t, a.do("GET", "/api/v1/me", "sbs_\xff\xfe", nil), 401, "unauthorized")
+		problem(t, a.do("GET", ws, "sbk_\xff\xfe", nil), 401, "unauthorized")
+		problem(t, a.do("POST", "/api/v1/auth/login", "", "{\"email\": \"a\xffb@example.com\", \"password\": \"12345678\"}"), 401, "invalid_credentials")
+	})
+}
+
+// TestContractAnswerShapes: the answers of PATCH member, ownership and a client
+// made by an agency admin (owned by the account owner, api-notes.md).
+func TestContractAnswerShapes(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		o := a.signUp("AS")
+		a.setPlan(o.AccountID, "enterprise")
+		ag := a.createWorkspace(o.Token, map[string]any{"name": "Ag", "type": "agency"})
+		adm := a.signUp("ASAdmin")
+		a.join(ag, adm, sb.RoleAdmin)
+		c := a.do("POST", "/api/v1/workspaces", adm.Token, map[string]any{"name": "C", "parent_id": ag}).want(t, 201)
+		shape(t, "client by agency admin", c.Body, workspaceShape)
+		if c.Str("owner_id") != o.ID || c.Str("account_id") != o.AccountID || c.Str("role") != "admin" {
+			t.Errorf("client made by an agency admin: %s", c.Raw)
+		}
+		problem(t, a.do("POST", "/api/v1/workspaces", adm.Token, map[string]any{"name": "C", "parent_id": ag, "account_id": adm.AccountID}), 422, "validation_failed")
+		m := a.do("PATCH", "/api/v1/workspaces/"+ag+"/members/"+adm.ID, o.Token, map[string]any{"role": "manager"}).want(t, 200)
+		shape(t, "changed member", m.Body, memberShape)
+		if m.Str("role") != "manager" || m.Str("user_id") != adm.ID {
+			t.Errorf("changed member: %s", m.Raw)
+		}
+		a.do("PATCH", "/api/v1/workspaces/"+ag+"/members/"+adm.ID, o.Token, map[string]any{"role": "manager"}).want(t, 200)
+		tr := a.do("POST", "/api/v1/workspaces/"+ag+"/ownership", o.Token, map[string]any{"user_id": adm.ID}).want(t, 200)
+		shape(t, "transferred workspace", tr.Body, workspaceShape)
+		if tr.Str("owner_id") != adm.ID || tr.Str("role") != "admin" {
+			t.Errorf("transfer answer (the caller's role is now admin): %s", tr.Raw)
+		}
+		if ct := a.do("GET", "/api/v1/me", o.Token, nil).Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("Content-Type %q", ct)
+		}
+	})
+}
