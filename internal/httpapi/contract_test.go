@@ -96,6 +96,23 @@ func problem(t *testing.T, r *resp, status int, code string) {
 	if r.Str("title") == "" || r.Str("detail") == "" {
 		t.Errorf("problem without title or detail: %s", r.Raw)
 	}
+	// detail and field messages are sentences for a person, not codes.
+	texts := []string{r.Str("detail")}
+	if errs, ok := r.Body["errors"].([]any); ok {
+		for _, e := range errs {
+			shape(t, "problem errors[]", e, map[string]string{"location": "string", "message": "string"})
+			m, _ := e.(map[string]any)
+			s, _ := m["message"].(string)
+			texts = append(texts, s)
+		}
+	} else if _, present := r.Body["errors"]; present {
+		t.Errorf("problem errors is not an array: %s", r.Raw)
+	}
+	for _, s := range texts {
+		if strings.HasPrefix(s, code+":") || strings.HasPrefix(s, r.Str("code")+":") {
+			t.Errorf("problem text starts with its code: %q", s)
+		}
+	}
 }
 
 var (
