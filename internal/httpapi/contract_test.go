@@ -1429,3 +1429,63 @@ func TestContractAnswerShapes(t *testing.T) {
 		}
 	})
 }
+
+// TestContractConcurrentInvariants: racing a transfer against the target leaving,
+// and an agency's deletion against a new client, never breaks an invariant: one
+// owner who is a member; no live client under a deleted agency.
+func TestContractConcurrentInvariants(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		o := a.signUp("CI")
+		a.setPlan(o.AccountID, "enterprise")
+		for round := 0; round < 4; round++ {
+			ws := a.createWorkspace(o.Token, map[string]any{"name": fmt.Sprintf("T%d", round)})
+			x := a.signUp("CIX")
+			a.join(ws, x, sb.RoleAdmin)
+			got := parallel(2, func(i int) *resp {
+				if i == 0 {
+					return a.do("POST", "/api/v1/workspaces/"+ws+"/ownership", o.Token, map[string]any{"user_id": x.ID})
+				}
+				return a.do("DELETE", "/api/v1/workspaces/"+ws+"/members/"+x.ID, x.Token, nil)
+			})
+			transferred, left := got[0] == 200, got[1] == 204
+			if transferred == left {
+				t.Fatalf("round %d: transfer %d, leave %d: exactly one should win", round, got[0], got[1])
+			}
+			viewer := o
+			if transferred {
+				viewer = x
+			}
+			w := a.do("GET", "/api/v1/workspaces/"+ws, viewer.Token, nil).want(t, 200)
+			owners := 0
+			for _, m := range a.do("GET", "/api/v1/workspaces/"+ws+"/members", viewer.Token, nil).want(t, 200).Items() {
+				if m["role"] == "owner" {
+					owners++
+					if m["user_id"] != w.Str("owner_id") {
+						t.Fatalf("round %d: owner listed %v, workspace owner_id %s", round, m["user_id"], w.Str("owner_id"))
+					}
+				}
+			}
+			if owners != 1 {
+				t.Fatalf("round %d: %d owners", round, owners)
+			}
+
+			agency := a.createWorkspace(o.Token, map[string]any{"name": fmt.Sprintf("A%d", round), "type": "agency"})
+			got = parallel(2, func(i int) *resp {
+				if i == 0 {
+					return a.do("DELETE", "/api/v1/workspaces/"+agency, o.Token, nil)
+				}
+				return a.do("POST", "/api/v1/workspaces", o.Token, map[string]any{"name": "Late client", "parent_id": agency})
+			})
+			deleted, created := got[0] == 204, got[1] == 201
+			if deleted == created {
+				t.Fatalf("round %d: delete %d, create client %d: exactly one should win", round, got[0], got[1])
+			}
+			if deleted && got[1] != 404 {
+				t.Errorf("round %d: client under a deleted agency answered %d, want 404", round, got[1])
+			}
+			if created && got[0] != 409 {
+				t.Errorf("round %d: deleting an agency that just got a client answered %d, want 409", round, got[0])
+			}
+		}
+	})
+}
