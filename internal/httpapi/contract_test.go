@@ -1489,3 +1489,28 @@ func TestContractConcurrentInvariants(t *testing.T) {
 		}
 	})
 }
+
+// TestContractLoginRateLimitByEmailIdentity: failures count per email address
+// whatever its case or surrounding spaces; the answer is 429 rate_limited with a
+// whole number of seconds in Retry-After.
+func TestContractLoginRateLimitByEmailIdentity(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u := a.signUp("RL")
+		var last *resp
+		for i := 0; i < 11; i++ {
+			e := u.Email
+			if i%2 == 0 {
+				e = " " + strings.ToUpper(u.Email) + " "
+			}
+			last = a.do("POST", "/api/v1/auth/login", "", map[string]any{"email": e, "password": "not the password"})
+		}
+		problem(t, last, 429, "rate_limited")
+		var secs int
+		if _, err := fmt.Sscanf(last.Header.Get("Retry-After"), "%d", &secs); err != nil || secs < 1 {
+			t.Fatalf("Retry-After %q", last.Header.Get("Retry-After"))
+		}
+		// Another address is not held up.
+		other := a.signUp("RLOther")
+		a.logIn(&other)
+	})
+}
