@@ -773,6 +773,16 @@ func TestContractInheritedRoles(t *testing.T) {
 				t.Errorf("%s: client missing from GET /workspaces", c.u.Email)
 			}
 		}
+		// The clients list carries each caller's effective role too.
+		for _, c := range []struct {
+			u    user
+			want string
+		}{{agAdmin, "admin"}, {agViewer, "manager"}, {owner, "owner"}} {
+			items := a.do("GET", "/api/v1/workspaces/"+agency+"/clients", c.u.Token, nil).want(t, 200).Items()
+			if len(items) != 1 || items[0]["role"] != c.want {
+				t.Errorf("%s: clients list %v, want role %q", c.u.Email, items, c.want)
+			}
+		}
 		// A client member has no role in the agency.
 		problem(t, a.do("GET", "/api/v1/workspaces/"+agency, clientOnly.Token, nil), 404, "not_found")
 		problem(t, a.do("GET", "/api/v1/workspaces/"+agency+"/clients", clientOnly.Token, nil), 404, "not_found")
