@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
@@ -20,17 +22,61 @@ const maxBodyBytes = 1 << 20
 // trailing data. Its errors are domain errors with a stable code.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	dec := json.NewDecoder(r.Body)
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return decodeError(err)
-		}
 		return sb.Errorf(sb.ECodeBadRequest, "The request body must hold a single JSON value; remove what follows it.")
+	}
+	if hasNULEscape(raw) {
+		// PostgreSQL text cannot hold NUL; refuse it here rather than fail later.
+		return &sb.Error{Code: sb.ECodeValidation, Message: "Text in the request body must not contain NUL (\\u0000) characters.",
+			Fields: []sb.FieldError{{Location: "body", Message: "Contains a NUL character."}}}
+	}
+	return nil
+}
+
+// hasNULEscape reports whether a JSON document holds the escape \u0000 (the only
+// way JSON can carry a NUL), not counting an escaped backslash followed by "u0000".
+func hasNULEscape(raw []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		k := i + j
+		n := 0
+		for k-n-1 >= 0 && raw[k-n-1] == '\\' {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		i = k + 1
+	}
+}
+
+// checkURLText refuses paths and query values that are not valid UTF-8 or hold
+// NUL, which no id, cursor or filter can contain (and PostgreSQL text cannot hold):
+// such a path names nothing (404), such a query value is invalid (422).
+func checkURLText(r *http.Request) error {
+	clean := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	if !clean(r.URL.Path) {
+		return sb.Errorf(sb.ECodeNotFound, "There is nothing at this path; check the ids in it.")
+	}
+	for name, values := range r.URL.Query() {
+		for _, v := range values {
+			if !clean(name) || !clean(v) {
+				return &sb.Error{Code: sb.ECodeValidation, Message: "Query parameters must be valid UTF-8 text without NUL characters.",
+					Fields: []sb.FieldError{{Location: "query." + strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", ""), ""), Message: "Not valid text."}}}
+			}
+		}
 	}
 	return nil
 }

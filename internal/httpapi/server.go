@@ -131,6 +131,10 @@ func (s *Server) wrap(rt route) http.Handler {
 			actor.Operator = true
 			actor.Email = "operator"
 		}
+		if err := checkURLText(r); err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
 		if err := rt.Handler(w, r, actor); err != nil {
 			writeError(w, r, s.log, err)
 		}

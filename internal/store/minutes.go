@@ -131,6 +131,33 @@ func (t *tx) checkMinutes(ctx context.Context, a *accountRow, changed *wsRow) er
 	return nil
 }
 
+// minuteState is an account's unallocated seconds and its agencies' shortfalls.
+func (t *tx) minuteState(ctx context.Context, a *accountRow) (int64, map[string]int64, error) {
+	book, err := t.loadMinuteBook(ctx, a)
+	if err != nil {
+		return 0, nil, err
+	}
+	return book.unallocated(), book.agencyShortfall(), nil
+}
+
+// checkRestoredMinutes refuses a restore that brings back budgets their sources no
+// longer cover (the minutes were freed at deletion and may have gone elsewhere).
+func (t *tx) checkRestoredMinutes(ctx context.Context, a *accountRow, beforeUnalloc int64, beforeShort map[string]int64) error {
+	afterUnalloc, afterShort, err := t.minuteState(ctx, a)
+	if err != nil {
+		return err
+	}
+	if afterUnalloc < 0 && afterUnalloc < beforeUnalloc {
+		return sb.Errorf(sb.ECodeInsufficientMins, "Restoring brings back this workspace's minute budget, which the account's unallocated minutes no longer cover; add minutes to the account or lower other budgets first.")
+	}
+	for id, short := range afterShort {
+		if short > 0 && short > beforeShort[id] {
+			return sb.Errorf(sb.ECodeInsufficientMins, "Restoring brings back this client's minute budget, which its agency no longer has; raise the agency's budget or lower other clients' budgets first.")
+		}
+	}
+	return nil
+}
+
 // SetBudget sets or removes a workspace's minute budget (owner only).
 func (s *Store) SetBudget(ctx context.Context, actor sb.Actor, id string, in sb.BudgetInput) (*sb.Workspace, error) {
 	if err := in.Validate(); err != nil {

@@ -367,7 +367,14 @@ func (s *Store) RestoreWorkspace(ctx context.Context, actor sb.Actor, id string)
 		if err := t.checkWorkspaceLimit(ctx, account, restoring); err != nil {
 			return err
 		}
+		beforeUnalloc, beforeShort, err := t.minuteState(ctx, account)
+		if err != nil {
+			return err
+		}
 		if _, err := t.exec(ctx, `UPDATE workspaces SET deleted_at = NULL WHERE (id = ? OR parent_id = ?) AND deleted_at = ?`, w.ID, w.ID, w.DeletedAt.Int64); err != nil {
+			return err
+		}
+		if err := t.checkRestoredMinutes(ctx, account, beforeUnalloc, beforeShort); err != nil {
 			return err
 		}
 		w.DeletedAt = sql.NullInt64{}

@@ -34,7 +34,7 @@ func (in *SignUpInput) Normalize() {
 func (in *SignUpInput) Validate() error {
 	var v Validation
 	if err := ValidateEmail(in.Email); err != nil {
-		v.Add("body.email", "%s", err.Error())
+		v.Add("body.email", "%s", ErrorMessage(err))
 	}
 	if n := utf8.RuneCountInString(in.Password); n < 8 || n > 256 {
 		v.Add("body.password", "The password must be 8 to 256 characters long.")
