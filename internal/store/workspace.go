@@ -78,8 +78,10 @@ func (s *Store) CreateWorkspace(ctx context.Context, actor sb.Actor, in sb.Creat
 		var account *accountRow
 		w := &wsRow{ID: secret.NewID("ws", t.now), Type: in.Type, Name: in.Name, Description: in.Description}
 		if in.ParentID != nil {
-			if actor.IsAPIKey() && actor.APIKeyWorkspaceID != *in.ParentID {
-				return sb.Errorf(sb.ECodeForbidden, "An API key acts only in its own workspace.")
+			if actor.IsAPIKey() {
+				// A key acts only in its own workspace, so it could not reach the
+				// client it made: creating workspaces is for people.
+				return sb.Errorf(sb.ECodeForbidden, "API keys cannot create workspaces; sign in as an admin of the agency.")
 			}
 			parent, _, err := t.access(ctx, actor, *in.ParentID, sb.ActionCreateClients, true)
 			if err != nil {
