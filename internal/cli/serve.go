@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/httpapi"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 // Config is the server's configuration, from flags and the environment.
@@ -21,6 +23,7 @@ type Config struct {
 	OperatorToken    string
 	SMTPAllowPrivate bool
 	Dev              bool
+	ImportMaxBytes   int64
 	db               dbFlags
 }
 
@@ -34,6 +37,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.OperatorToken, "operator-token", getenv("SWITCHBOARD_OPERATOR_TOKEN"), "token for the operator API; empty disables it [SWITCHBOARD_OPERATOR_TOKEN]")
 	fs.BoolVar(&cfg.SMTPAllowPrivate, "smtp-allow-private", envBool(getenv, "SWITCHBOARD_SMTP_ALLOW_PRIVATE"), "let workspaces use SMTP servers on loopback and private addresses [SWITCHBOARD_SMTP_ALLOW_PRIVATE]")
 	fs.BoolVar(&cfg.Dev, "dev", envBool(getenv, "SWITCHBOARD_DEV"), "development mode: also run a local mail catcher; implies --smtp-allow-private [SWITCHBOARD_DEV]")
+	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64(getenv, "SWITCHBOARD_IMPORT_MAX_BYTES", store.DefaultImportMaxBytes), "largest CSV file a contact import accepts, in bytes [SWITCHBOARD_IMPORT_MAX_BYTES]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,10 +60,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st}, httpapi.Config{
-		OperatorToken: cfg.OperatorToken,
-		Ready:         st.Ping,
-		Logger:        logger,
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, Contacts: st}, httpapi.Config{
+		ImportMaxBytes: cfg.ImportMaxBytes,
+		OperatorToken:  cfg.OperatorToken,
+		Ready:          st.Ping,
+		Logger:         logger,
 	})
 	srv := &http.Server{
 		Handler:           api,
@@ -72,6 +77,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	go optimizeEvery(ctx, st.Optimize, time.Hour, logger)
+
+	// The contact import worker stops with the server and is waited for before the
+	// store closes; an import it leaves half-done resumes at the next start.
+	workCtx, stopWork := context.WithCancel(ctx)
+	imports := st.NewImportWorker()
+	importsDone := make(chan struct{})
+	go func() { imports.Run(workCtx); close(importsDone) }()
+	defer func() { stopWork(); <-importsDone }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -109,4 +122,11 @@ func optimizeEvery(ctx context.Context, optimize func(context.Context) error, ev
 			}
 		}
 	}
+}
+
+func envInt64(getenv func(string) string, key string, def int64) int64 {
+	if n, err := strconv.ParseInt(getenv(key), 10, 64); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

@@ -44,6 +44,16 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/workspaces/{ws}/members/{user_id}", authUser, "Change a member's role", 200, s.changeRole},
 		{"DELETE", "/api/v1/workspaces/{ws}/members/{user_id}", authUser, "Remove a member, or leave", 204, s.removeMember},
 		{"POST", "/api/v1/workspaces/{ws}/ownership", authUser, "Transfer ownership to a direct member", 200, s.transferOwnership},
+
+		{"GET", "/api/v1/workspaces/{ws}/contacts", authUser, "Contacts, by id (?tag=, ?q=)", 200, s.listContacts},
+		{"POST", "/api/v1/workspaces/{ws}/contacts", authUser, "Create a contact", 201, s.createContact},
+		{"GET", "/api/v1/workspaces/{ws}/contacts/{id}", authUser, "A contact", 200, s.getContact},
+		{"PATCH", "/api/v1/workspaces/{ws}/contacts/{id}", authUser, "Edit a contact", 200, s.updateContact},
+		{"DELETE", "/api/v1/workspaces/{ws}/contacts/{id}", authUser, "Delete a contact", 204, s.deleteContact},
+		{"POST", "/api/v1/workspaces/{ws}/contacts/tags", authUser, "Add and remove tags on many contacts", 200, s.tagContacts},
+		{"POST", "/api/v1/workspaces/{ws}/contacts/imports", authUser, "Import contacts from a CSV file (multipart)", 202, s.startImport},
+		{"GET", "/api/v1/workspaces/{ws}/contacts/imports/{id}", authUser, "A contact import and its progress", 200, s.getImport},
+		{"GET", "/api/v1/workspaces/{ws}/contacts/imports/{id}/rejected", authUser, "The rejected rows of an import, as CSV", 200, s.importRejected},
 	}
 }
 

@@ -21,6 +21,7 @@ type Services struct {
 	Accounts   sb.AccountService
 	Workspaces sb.WorkspaceService
 	Members    sb.MemberService
+	Contacts   sb.ContactService
 }
 
 // Config configures the API.
@@ -31,6 +32,8 @@ type Config struct {
 	Ready  func(context.Context) error
 	Logger *slog.Logger
 	Now    func() time.Time
+	// ImportMaxBytes limits a contact import's CSV file (default 100 MB).
+	ImportMaxBytes int64
 }
 
 // Server is the API's http.Handler.

@@ -308,11 +308,14 @@ func (j *importJob) write(ctx context.Context, batch []importRecord, offset, row
 	}
 	return j.w.s.update(ctx, func(t *tx) error {
 		now := t.now.UnixMicro()
-		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?, locked_until = ?`
-		args := []any{offset, rowsRead, imported, rejected, now, t.now.Add(j.w.Lease).UnixMicro()}
+		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?`
+		args := []any{offset, rowsRead, imported, rejected, now}
 		if last {
 			set += `, status = 'completed', rows_total = rows_imported + rows_rejected + ?, completed_at = ?, lease_owner = NULL, locked_until = NULL`
 			args = append(args, imported+rejected, now)
+		} else {
+			set += `, locked_until = ?`
+			args = append(args, t.now.Add(j.w.Lease).UnixMicro())
 		}
 		res, err := t.exec(ctx, `UPDATE contact_imports SET `+set+` WHERE workspace_id = ? AND id = ? AND lease_owner = ? AND status = 'running'`,
 			append(args, imp.WorkspaceID, imp.ID, j.w.id)...)
