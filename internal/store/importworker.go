@@ -267,8 +267,7 @@ func (j *importJob) normalizeOne(pn *sb.PhoneNormalizer, r *importRecord) {
 	}
 	r.c.Phone = p
 	r.c.Tags = sb.NormalizeTags(sb.SplitTagCell(tags))
-	in := sb.ContactInput{FirstName: r.c.FirstName, LastName: r.c.LastName, Email: r.c.Email, Company: r.c.Company, Tags: r.c.Tags, Phone: p}
-	if err := in.Validate(); err != nil {
+	if err := sb.ValidateContactFields(r.c.FirstName, r.c.LastName, r.c.Email, r.c.Company, r.c.Tags); err != nil {
 		var e *sb.Error
 		if errors.As(err, &e) && len(e.Fields) > 0 {
 			r.reason = e.Fields[0].Message

@@ -147,6 +147,14 @@ func (in *UpdateContactInput) Apply(c *Contact) {
 	}
 }
 
+// ValidateContactFields checks the fields of a contact other than its phone.
+func ValidateContactFields(first, last, email, company string, tags []string) error {
+	var v Validation
+	validateContactFields(&v, first, last, email, company)
+	validateTags(&v, "body.tags", tags)
+	return v.Err()
+}
+
 func validateContactFields(v *Validation, first, last, email, company string) {
 	if utf8.RuneCountInString(first) > MaxContactName {
 		v.Add("body.first_name", "The first name must be at most %d characters long.", MaxContactName)
