@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -153,6 +154,18 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 		return err
 	}
 	job := &importJob{w: w, imp: imp, accountID: accountID}
+	if w.s.dialect == sqlite {
+		// The writer is one connection, so the setting holds for the import's
+		// transactions; shrinking the cache afterwards gives the memory back.
+		mb := w.s.cfg.ImportCacheMB
+		if mb <= 0 {
+			mb = 256
+		}
+		if _, err := w.s.write.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(mb*1024)); err != nil {
+			return err
+		}
+		defer w.s.write.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -32000")
+	}
 	header, dataStart, comma, err := readImportHeader(w.s.chunkReader(ctx, id, imp.ChunkSize, 0), imp.Mapping)
 	if err != nil {
 		if sb.ErrorCode(err) == sb.ECodeInternal {
@@ -166,37 +179,76 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
-	line := imp.RowsRead + 1 // the header is row 1
-	for {
-		batch := make([]importRecord, 0, w.BatchRows)
-		eof := false
-		for len(batch) < w.BatchRows {
-			rec, err := cr.Read()
-			if errors.Is(err, io.EOF) {
-				eof = true
-				break
-			}
-			line++
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				batch = append(batch, importRecord{line: line, cells: rec, reason: "The row is not valid CSV: " + pe.Err.Error() + "."})
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			batch = append(batch, importRecord{line: line, cells: rec})
+	// One goroutine reads and normalises the next batch while this one writes the
+	// current: phone validation and the database each keep a CPU busy.
+	readCtx, stopReading := context.WithCancel(ctx)
+	batches := make(chan parsedBatch, 1)
+	go job.read(readCtx, cr, offset, imp.RowsRead, batches)
+	defer func() {
+		stopReading()
+		for range batches {
 		}
-		job.normalize(batch)
-		if err := job.write(ctx, batch, offset+cr.InputOffset(), line-1, eof); err != nil {
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return b.err
+		}
+		if err := job.write(ctx, b.recs, b.offset, b.rowsRead, b.eof); err != nil {
 			return err
 		}
-		if eof {
+		if b.eof {
 			return nil
 		}
 		w.batches++
 		if w.MaxBatches > 0 && w.batches >= w.MaxBatches {
 			return errStopped
+		}
+	}
+	return ctx.Err()
+}
+
+// parsedBatch is a batch of normalised records and where the file stands after it.
+type parsedBatch struct {
+	recs     []importRecord
+	offset   int64
+	rowsRead int64
+	eof      bool
+	err      error
+}
+
+// read parses the file from offset in batches until its end, an error or ctx ends.
+func (j *importJob) read(ctx context.Context, cr *csv.Reader, offset, rowsRead int64, out chan<- parsedBatch) {
+	defer close(out)
+	line := rowsRead + 1 // the header is row 1
+	for {
+		b := parsedBatch{recs: make([]importRecord, 0, j.w.BatchRows)}
+		for len(b.recs) < j.w.BatchRows {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				b.eof = true
+				break
+			}
+			var pe *csv.ParseError
+			if err != nil && !errors.As(err, &pe) {
+				b.err = err
+				break
+			}
+			line++
+			r := importRecord{line: line, cells: rec}
+			if pe != nil {
+				r.reason = "The row is not valid CSV: " + pe.Err.Error() + "."
+			}
+			b.recs = append(b.recs, r)
+		}
+		j.normalize(b.recs)
+		b.offset, b.rowsRead = offset+cr.InputOffset(), line-1
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return
+		}
+		if b.eof || b.err != nil {
+			return
 		}
 	}
 }

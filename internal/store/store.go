@@ -43,6 +43,9 @@ type Config struct {
 	// SessionTTL is how long a session token works.
 	SessionTTL time.Duration
 	Logger     *slog.Logger
+	// ImportCacheMB is SQLite's page cache while a contact import runs (default
+	// 256): a large import spills to temporary files with the usual 32 MB.
+	ImportCacheMB int
 }
 
 // Store implements the domain services on a SQL database.

@@ -255,6 +255,9 @@ func (pn *PhoneNormalizer) Normalize(raw string) (string, error) {
 	if !strings.HasPrefix(s, "+") && pn.Region == "" {
 		return "", Errorf(ECodeValidation, "The phone number %q has no country code: write it as +<country code> <number>, or give a default_region.", truncateRunes(raw, 40))
 	}
+	if e164, ok := pn.fastNANP(s); ok {
+		return e164, nil
+	}
 	num, err := phonenumbers.Parse(s, pn.Region)
 	if err != nil {
 		return "", Errorf(ECodeValidation, "%q is not a phone number.", truncateRunes(raw, 40))
@@ -263,6 +266,53 @@ func (pn *PhoneNormalizer) Normalize(raw string) (string, error) {
 		return "", Errorf(ECodeValidation, "%q is not a valid phone number.", truncateRunes(raw, 40))
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// fastNANP handles the most common numbers without the general parser, which is
+// slow: a North American number written as +1 and ten digits, or, with a NANP
+// default region, as ten digits or 1 and ten digits, with the usual separators.
+// Whatever it does not recognise as valid goes to the general parser.
+func (pn *PhoneNormalizer) fastNANP(s string) (string, bool) {
+	var d [16]byte
+	n, plus := 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n == len(d) {
+				return "", false
+			}
+			d[n] = c
+			n++
+		case c == '+' && i == 0:
+			plus = true
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return "", false
+		}
+	}
+	digits := d[:n]
+	switch {
+	case plus && n == 11 && digits[0] == '1':
+		digits = digits[1:]
+	case !plus && pn.Region != "" && phonenumbers.GetCountryCodeForRegion(pn.Region) == 1 && (n == 10 || n == 11 && digits[0] == '1'):
+		digits = digits[n-10:]
+	default:
+		return "", false
+	}
+	if digits[0] < '2' || digits[3] < '2' {
+		return "", false
+	}
+	var national uint64
+	for _, c := range digits {
+		national = national*10 + uint64(c-'0')
+	}
+	cc := int32(1)
+	num := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &national}
+	if !pn.valid(num) {
+		return "", false
+	}
+	return "+1" + string(digits), true
 }
 
 // valid is phonenumbers.IsValidNumber, trying the hinted region first: valid for
