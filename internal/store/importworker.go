@@ -433,6 +433,9 @@ func (r *importRow) actor() sb.Actor {
 // upsertContacts inserts contacts or, for a phone the workspace has, updates the
 // non-empty fields; then gives each its own tags and the import's.
 func (t *tx) upsertContacts(ctx context.Context, workspaceID string, cs []sb.Contact, common []string) error {
+	if t.s.dialect == postgres {
+		return t.upsertContactsArrays(ctx, workspaceID, cs, common)
+	}
 	const perStmt = 500
 	now := t.now.UnixMicro()
 	idByPhone := make(map[string]string, len(cs))
@@ -445,12 +448,7 @@ func (t *tx) upsertContacts(ctx context.Context, workspaceID string, cs []sb.Con
 		}
 		rows, err := t.query(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
 			VALUES `+rowsOf(len(part), 9)+`
-			ON CONFLICT (workspace_id, phone) DO UPDATE SET
-				first_name = CASE WHEN excluded.first_name <> '' THEN excluded.first_name ELSE contacts.first_name END,
-				last_name = CASE WHEN excluded.last_name <> '' THEN excluded.last_name ELSE contacts.last_name END,
-				email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE contacts.email END,
-				company = CASE WHEN excluded.company <> '' THEN excluded.company ELSE contacts.company END,
-				updated_at = excluded.updated_at
+			`+upsertSet+`
 			RETURNING id, phone`, args...)
 		if err != nil {
 			return err
@@ -576,4 +574,74 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	n := copy(p, c.buf)
 	c.buf = c.buf[n:]
 	return n, nil
+}
+
+// upsertSet is what an imported row does to the contact that has its phone: its
+// non-empty cells replace the contact's fields.
+const upsertSet = `ON CONFLICT (workspace_id, phone) DO UPDATE SET
+	first_name = CASE WHEN excluded.first_name <> '' THEN excluded.first_name ELSE contacts.first_name END,
+	last_name = CASE WHEN excluded.last_name <> '' THEN excluded.last_name ELSE contacts.last_name END,
+	email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE contacts.email END,
+	company = CASE WHEN excluded.company <> '' THEN excluded.company ELSE contacts.company END,
+	updated_at = excluded.updated_at`
+
+// upsertContactsArrays is upsertContacts for PostgreSQL's bulk path: each column
+// travels as one array parameter and unnest turns them back into rows, so a whole
+// batch is one statement with a handful of parameters instead of thousands.
+func (t *tx) upsertContactsArrays(ctx context.Context, workspaceID string, cs []sb.Contact, common []string) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	now := t.now.UnixMicro()
+	cols := make([][]string, 6)
+	for i := range cols {
+		cols[i] = make([]string, len(cs))
+	}
+	for i := range cs {
+		c := &cs[i]
+		cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i] = secret.NewID("con", t.now), c.FirstName, c.LastName, c.Phone, c.Email, c.Company
+	}
+	rows, err := t.query(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
+		SELECT u.id, ?, u.first_name, u.last_name, u.phone, u.email, u.company, ?, ?
+		FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(id, first_name, last_name, phone, email, company)
+		`+upsertSet+`
+		RETURNING id, phone`, workspaceID, now, now, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
+	if err != nil {
+		return err
+	}
+	idByPhone := make(map[string]string, len(cs))
+	for rows.Next() {
+		var id, phone string
+		if err := rows.Scan(&id, &phone); err != nil {
+			rows.Close()
+			return err
+		}
+		idByPhone[phone] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var ids, tags []string
+	for i := range cs {
+		id, ok := idByPhone[cs[i].Phone]
+		if !ok {
+			return fmt.Errorf("store: upsert returned no id for a contact")
+		}
+		seen := map[string]bool{}
+		for _, list := range [][]string{common, cs[i].Tags} {
+			for _, tag := range list {
+				if !seen[tag] {
+					seen[tag] = true
+					ids, tags = append(ids, id), append(tags, tag)
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err = t.exec(ctx, `INSERT INTO contact_tags (workspace_id, contact_id, tag)
+		SELECT ?, u.contact_id, u.tag FROM unnest(?::text[], ?::text[]) AS u(contact_id, tag) ON CONFLICT DO NOTHING`, workspaceID, ids, tags)
+	return err
 }
