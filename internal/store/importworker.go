@@ -39,6 +39,7 @@ type ImportWorker struct {
 	Logger     *slog.Logger
 
 	batches int
+	cleaned time.Time
 }
 
 // NewImportWorker returns a worker for the store's imports.
@@ -71,6 +72,12 @@ func (w *ImportWorker) Run(ctx context.Context) {
 // RunOnce processes every import that is ready (queued, or running with an
 // expired lease) and returns how many it finished.
 func (w *ImportWorker) RunOnce(ctx context.Context) (int, error) {
+	if time.Since(w.cleaned) > time.Hour {
+		if err := w.s.removeAbandonedUploads(ctx); err != nil {
+			return 0, err
+		}
+		w.cleaned = time.Now()
+	}
 	done := 0
 	for {
 		if ctx.Err() != nil {
@@ -644,4 +651,21 @@ func (t *tx) upsertContactsArrays(ctx context.Context, workspaceID string, cs []
 	_, err = t.exec(ctx, `INSERT INTO contact_tags (workspace_id, contact_id, tag)
 		SELECT ?, u.contact_id, u.tag FROM unnest(?::text[], ?::text[]) AS u(contact_id, tag) ON CONFLICT DO NOTHING`, workspaceID, ids, tags)
 	return err
+}
+
+// abandonedUpload is how old an upload that never finished must be before it is
+// removed: its process died while receiving it.
+const abandonedUpload = 24 * time.Hour
+
+// removeAbandonedUploads deletes uploads that never finished.
+func (s *Store) removeAbandonedUploads(ctx context.Context) error {
+	return s.update(ctx, func(t *tx) error {
+		cutoff := t.now.Add(-abandonedUpload).UnixMicro()
+		if _, err := t.exec(ctx, `DELETE FROM contact_import_chunks WHERE import_id IN
+			(SELECT id FROM contact_imports WHERE status = 'uploading' AND created_at < ?)`, cutoff); err != nil {
+			return err
+		}
+		_, err := t.exec(ctx, `DELETE FROM contact_imports WHERE status = 'uploading' AND created_at < ?`, cutoff)
+		return err
+	})
 }
