@@ -27,7 +27,7 @@ type importAPI struct {
 	cfg store.Config
 }
 
-const testImportLimit = 64 << 10
+const testImportLimit = 96 << 10
 
 func eachImportAPI(t *testing.T, fn func(t *testing.T, a *importAPI)) {
 	t.Helper()
@@ -492,6 +492,40 @@ func TestContactImportResumes(t *testing.T) {
 		}
 		if rej := rejectedCSV(t, a.api, ws, owner.Token, id); len(rej) != 6 {
 			t.Fatalf("rejected rows: %q", rej)
+		}
+	})
+}
+
+// TestContactImportLarge imports enough rows for full-size statements, with
+// repeats across batches, and counts what arrived.
+func TestContactImportLarge(t *testing.T) {
+	eachImportAPI(t, func(t *testing.T, a *importAPI) {
+		owner := a.signUp("Olga")
+		ws := owner.WorkspaceID
+		var file strings.Builder
+		file.WriteString("phone,first_name,tags\n")
+		const rows, distinct = 2600, 1300
+		for i := 0; i < rows; i++ {
+			tags := ""
+			if i >= distinct {
+				tags = "second"
+			}
+			fmt.Fprintf(&file, "+1415%07d,N%d,%s\n", 2000000+i%distinct, i, tags)
+		}
+		id := a.upload(ws, owner.Token, file.String(), map[string]string{"tags": "big"}).want(t, 202).Str("id")
+		a.runImports()
+		if st := importStatus(a.api, ws, owner.Token, id); st.Str("status") != "completed" || num(st, "rows_imported") != rows {
+			t.Fatalf("status: %s", st.Raw)
+		}
+		cs := a.contacts(ws, owner.Token, "&tag=big")
+		if len(cs) != distinct {
+			t.Fatalf("contacts tagged big: %d, want %d", len(cs), distinct)
+		}
+		if n := len(a.contacts(ws, owner.Token, "&tag=second")); n != distinct {
+			t.Fatalf("contacts tagged second: %d, want %d", n, distinct)
+		}
+		if c := byPhone(cs)["+14152000007"]; c["first_name"] != "N1307" {
+			t.Fatalf("later row must win: %v", c)
 		}
 	})
 }

@@ -172,6 +172,10 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 			return err
 		}
 		defer w.s.write.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -32000")
+		if job.stmts, err = w.s.prepareImportStmts(ctx); err != nil {
+			return err
+		}
+		defer job.stmts.close()
 	}
 	header, dataStart, comma, err := readImportHeader(w.s.chunkReader(ctx, id, imp.ChunkSize, 0), imp.Mapping)
 	if err != nil {
@@ -261,6 +265,7 @@ func (j *importJob) read(ctx context.Context, cr *csv.Reader, offset, rowsRead i
 }
 
 type importJob struct {
+	stmts     *importStmts
 	w         *ImportWorker
 	imp       *importRow
 	accountID string
@@ -383,7 +388,7 @@ func (j *importJob) write(ctx context.Context, batch []importRecord, offset, row
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errLeaseLost
 		}
-		if err := t.upsertContacts(ctx, imp.WorkspaceID, merged, imp.Tags); err != nil {
+		if err := t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, merged, imp.Tags); err != nil {
 			return err
 		}
 		if err := t.insertRejects(ctx, imp.ID, batch); err != nil {
@@ -439,11 +444,11 @@ func (r *importRow) actor() sb.Actor {
 
 // upsertContacts inserts contacts or, for a phone the workspace has, updates the
 // non-empty fields; then gives each its own tags and the import's.
-func (t *tx) upsertContacts(ctx context.Context, workspaceID string, cs []sb.Contact, common []string) error {
+func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID string, cs []sb.Contact, common []string) error {
 	if t.s.dialect == postgres {
 		return t.upsertContactsArrays(ctx, workspaceID, cs, common)
 	}
-	const perStmt = 500
+	const perStmt = upsertRows
 	now := t.now.UnixMicro()
 	idByPhone := make(map[string]string, len(cs))
 	for lo := 0; lo < len(cs); lo += perStmt {
@@ -453,10 +458,13 @@ func (t *tx) upsertContacts(ctx context.Context, workspaceID string, cs []sb.Con
 			c := &part[i]
 			args = append(args, secret.NewID("con", t.now), workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now)
 		}
-		rows, err := t.query(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
-			VALUES `+rowsOf(len(part), 9)+`
-			`+upsertSet+`
-			RETURNING id, phone`, args...)
+		var rows *sql.Rows
+		var err error
+		if stmts != nil && len(part) == upsertRows {
+			rows, err = t.tx.StmtContext(ctx, stmts.upsert).QueryContext(ctx, args...)
+		} else {
+			rows, err = t.query(ctx, upsertSQL(len(part)), args...)
+		}
 		if err != nil {
 			return err
 		}
@@ -473,13 +481,18 @@ func (t *tx) upsertContacts(ctx context.Context, workspaceID string, cs []sb.Con
 			return err
 		}
 	}
-	const tagsPerStmt = 1000
+	const tagsPerStmt = tagRows
 	args := make([]any, 0, tagsPerStmt*3)
 	flush := func() error {
 		if len(args) == 0 {
 			return nil
 		}
-		_, err := t.exec(ctx, `INSERT INTO contact_tags (workspace_id, contact_id, tag) VALUES `+rowsOf(len(args)/3, 3)+` ON CONFLICT DO NOTHING`, args...)
+		var err error
+		if stmts != nil && len(args) == tagRows*3 {
+			_, err = t.tx.StmtContext(ctx, stmts.tags).ExecContext(ctx, args...)
+		} else {
+			_, err = t.exec(ctx, tagsSQL(len(args)/3), args...)
+		}
 		args = args[:0]
 		return err
 	}
@@ -668,4 +681,44 @@ func (s *Store) removeAbandonedUploads(ctx context.Context) error {
 		_, err := t.exec(ctx, `DELETE FROM contact_imports WHERE status = 'uploading' AND created_at < ?`, cutoff)
 		return err
 	})
+}
+
+// Rows per multi-row statement of the SQLite import path.
+const (
+	upsertRows = 500
+	tagRows    = 1000
+)
+
+func upsertSQL(n int) string {
+	return `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
+		VALUES ` + rowsOf(n, 9) + ` ` + upsertSet + ` RETURNING id, phone`
+}
+
+func tagsSQL(n int) string {
+	return `INSERT INTO contact_tags (workspace_id, contact_id, tag) VALUES ` + rowsOf(n, 3) + ` ON CONFLICT DO NOTHING`
+}
+
+// importStmts are the full-size statements of the SQLite import path, prepared
+// once per import instead of once per batch: the writer is a single connection, so
+// they stay prepared on it for every batch's transaction.
+type importStmts struct {
+	upsert, tags *sql.Stmt
+}
+
+func (s *Store) prepareImportStmts(ctx context.Context) (*importStmts, error) {
+	var st importStmts
+	var err error
+	if st.upsert, err = s.write.PrepareContext(ctx, upsertSQL(upsertRows)); err != nil {
+		return nil, err
+	}
+	if st.tags, err = s.write.PrepareContext(ctx, tagsSQL(tagRows)); err != nil {
+		st.upsert.Close()
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (st *importStmts) close() {
+	st.upsert.Close()
+	st.tags.Close()
 }
