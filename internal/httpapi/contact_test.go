@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -543,6 +544,54 @@ func TestContactImportLarge(t *testing.T) {
 		}
 		if c := byPhone(cs)["+14152000007"]; c["first_name"] != "N1307" {
 			t.Fatalf("later row must win: %v", c)
+		}
+	})
+}
+
+// TestContactImportConcurrentWorkers runs two workers, as on two replicas, against
+// the same queue: each import is done once, by one of them.
+func TestContactImportConcurrentWorkers(t *testing.T) {
+	eachImportAPI(t, func(t *testing.T, a *importAPI) {
+		owner := a.signUp("Olga")
+		ws := owner.WorkspaceID
+		var ids []string
+		for f := 0; f < 3; f++ {
+			var file strings.Builder
+			file.WriteString("phone,first_name\n")
+			for i := 0; i < 300; i++ {
+				fmt.Fprintf(&file, "+1415%07d,F%d\n", 3000000+i, f)
+			}
+			ids = append(ids, a.upload(ws, owner.Token, file.String(), map[string]string{"tags": fmt.Sprintf("file%d", f)}).want(t, 202).Str("id"))
+		}
+		s2, err := store.Open(context.Background(), a.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s2.Close()
+		var wg sync.WaitGroup
+		done := make([]int, 2)
+		errs := make([]error, 2)
+		for i, s := range []*store.Store{a.store, s2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w := s.NewImportWorker()
+				w.BatchRows = 50
+				done[i], errs[i] = w.RunOnce(context.Background())
+			}()
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || done[0]+done[1] != 3 {
+			t.Fatalf("workers: done %v, errors %v", done, errs)
+		}
+		for _, id := range ids {
+			if st := importStatus(a.api, ws, owner.Token, id); st.Str("status") != "completed" || num(st, "rows_imported") != 300 {
+				t.Fatalf("import %s: %s", id, st.Raw)
+			}
+		}
+		cs := a.contacts(ws, owner.Token, "")
+		if len(cs) != 300 || tagsOf(cs[0]) != "file0,file1,file2" {
+			t.Fatalf("contacts: %d, tags of the first %v", len(cs), cs[0]["tags"])
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -369,6 +370,9 @@ func (j *importJob) write(ctx context.Context, batch []importRecord, offset, row
 		byPhone[r.c.Phone] = len(merged)
 		merged = append(merged, r.c)
 	}
+	// Concurrent imports into one workspace take their row locks in the same
+	// order, phone order, so that they wait for each other instead of deadlocking.
+	slices.SortFunc(merged, func(a, b sb.Contact) int { return strings.Compare(a.Phone, b.Phone) })
 	return j.w.s.update(ctx, func(t *tx) error {
 		now := t.now.UnixMicro()
 		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?`
