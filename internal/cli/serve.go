@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/httpapi"
@@ -27,7 +28,9 @@ type Config struct {
 	// generated into the data directory.
 	SecretKey   string
 	DevSMTPAddr string
-	db          dbFlags
+	// ImportMaxBytes is the largest CSV file a contact import accepts.
+	ImportMaxBytes int64
+	db             dbFlags
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -42,6 +45,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.BoolVar(&cfg.Dev, "dev", envBool(getenv, "SWITCHBOARD_DEV"), "development mode: also run a local mail catcher; implies --smtp-allow-private [SWITCHBOARD_DEV]")
 	fs.StringVar(&cfg.SecretKey, "secret-key", getenv("SWITCHBOARD_SECRET_KEY"), "key that encrypts SMTP passwords at rest, hex or base64 of 32 bytes; default: one generated into the data directory [SWITCHBOARD_SECRET_KEY]")
 	fs.StringVar(&cfg.DevSMTPAddr, "dev-smtp-addr", envOr(getenv, "SWITCHBOARD_DEV_SMTP_ADDR", "127.0.0.1:1025"), "address of the --dev mail catcher [SWITCHBOARD_DEV_SMTP_ADDR]")
+	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64(getenv, "SWITCHBOARD_IMPORT_MAX_BYTES", store.DefaultImportMaxBytes), "largest CSV file a contact import accepts, in bytes [SWITCHBOARD_IMPORT_MAX_BYTES]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,10 +74,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer st.Close()
 
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st}, httpapi.Config{
-		OperatorToken: cfg.OperatorToken,
-		Ready:         st.Ping,
-		Logger:        logger,
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st}, httpapi.Config{
+		ImportMaxBytes: cfg.ImportMaxBytes,
+		OperatorToken:  cfg.OperatorToken,
+		Ready:          st.Ping,
+		Logger:         logger,
 	})
 	var handler http.Handler = api
 	if cfg.Dev {
@@ -111,6 +116,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	go optimizeEvery(ctx, st.Optimize, time.Hour, logger)
 
+	// The contact import worker stops with the server and is waited for before the
+	// store closes; an import it leaves half-done resumes at the next start.
+	workCtx, stopWork := context.WithCancel(ctx)
+	imports := st.NewImportWorker()
+	importsDone := make(chan struct{})
+	go func() { imports.Run(workCtx); close(importsDone) }()
+	defer func() { stopWork(); <-importsDone }()
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "database", st.Dialect(), "dev", cfg.Dev)
@@ -147,4 +160,11 @@ func optimizeEvery(ctx context.Context, optimize func(context.Context) error, ev
 			}
 		}
 	}
+}
+
+func envInt64(getenv func(string) string, key string, def int64) int64 {
+	if n, err := strconv.ParseInt(getenv(key), 10, 64); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

@@ -96,6 +96,15 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/workspaces/{ws}/calls/{id}", authUser, "A call's metadata", 200, s.getCall},
 		{"GET", "/api/v1/workspaces/{ws}/calls/{id}/conversation", authUser, "A call's transcript and recording", 200, s.getConversation},
 		{"GET", "/api/v1/workspaces/{ws}/analytics", authUser, "Calls, seconds and outcomes over time, per assistant", 200, s.analytics},
+		{"GET", "/api/v1/workspaces/{ws}/contacts", authUser, "Contacts, by id (?tag=, ?q=)", 200, s.listContacts},
+		{"POST", "/api/v1/workspaces/{ws}/contacts", authUser, "Create a contact", 201, s.createContact},
+		{"GET", "/api/v1/workspaces/{ws}/contacts/{id}", authUser, "A contact", 200, s.getContact},
+		{"PATCH", "/api/v1/workspaces/{ws}/contacts/{id}", authUser, "Edit a contact", 200, s.updateContact},
+		{"DELETE", "/api/v1/workspaces/{ws}/contacts/{id}", authUser, "Delete a contact", 204, s.deleteContact},
+		{"POST", "/api/v1/workspaces/{ws}/contacts/tags", authUser, "Add and remove tags on many contacts", 200, s.tagContacts},
+		{"POST", "/api/v1/workspaces/{ws}/contacts/imports", authUser, "Import contacts from a CSV file (multipart)", 202, s.startImport},
+		{"GET", "/api/v1/workspaces/{ws}/contacts/imports/{id}", authUser, "A contact import and its progress", 200, s.getImport},
+		{"GET", "/api/v1/workspaces/{ws}/contacts/imports/{id}/rejected", authUser, "The rejected rows of an import, as CSV", 200, s.importRejected},
 	}
 }
 

@@ -32,6 +32,7 @@ type Services struct {
 	SMTP        sb.SMTPService
 	WhiteLabel  sb.WhiteLabelService
 	Calls       sb.CallService
+	Contacts    sb.ContactService
 }
 
 // Config configures the API.
@@ -42,6 +43,8 @@ type Config struct {
 	Ready  func(context.Context) error
 	Logger *slog.Logger
 	Now    func() time.Time
+	// ImportMaxBytes limits a contact import's CSV file (default 100 MB).
+	ImportMaxBytes int64
 }
 
 // Server is the API's http.Handler.

@@ -51,6 +51,9 @@ type Config struct {
 	BaseURL string
 	// Mail checks SMTP hosts and sends test messages; nil refuses test sends.
 	Mail sb.MailTransport
+	// ImportCacheMB is SQLite's page cache while a contact import runs (default
+	// 256): a large import spills to temporary files with the usual 32 MB.
+	ImportCacheMB int
 }
 
 // Store implements the domain services on a SQL database.

@@ -1,0 +1,728 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/secret"
+	sb "github.com/switchboard/switchboard/internal/switchboard"
+)
+
+// ImportWorker processes queued CSV imports. Any number of workers, on any number
+// of replicas, may run: each import is claimed with a lease, and every batch of rows
+// is written in one transaction together with the byte offset it reached, so an
+// import whose worker dies resumes exactly where it stopped, once the lease expires.
+type ImportWorker struct {
+	s  *Store
+	id string
+	// BatchRows is the number of rows per transaction (default 1000).
+	BatchRows int
+	// Lease is how long a claim lasts without renewal (default 2 minutes); every
+	// batch renews it.
+	Lease time.Duration
+	// Poll is how often Run looks for work (default 1 second).
+	Poll time.Duration
+	// MaxBatches, when positive, makes the worker stop after that many batches
+	// without releasing its lease, as if its process had died. For tests.
+	MaxBatches int
+	Logger     *slog.Logger
+
+	batches int
+	cleaned time.Time
+}
+
+// NewImportWorker returns a worker for the store's imports.
+func (s *Store) NewImportWorker() *ImportWorker {
+	return &ImportWorker{s: s, id: secret.NewID("wrk", time.Now()), BatchRows: 1000, Lease: 2 * time.Minute, Poll: time.Second, Logger: s.cfg.Logger}
+}
+
+// errStopped ends processing when MaxBatches is reached.
+var errStopped = errors.New("import worker stopped")
+
+// errLeaseLost ends processing when another worker took the import over.
+var errLeaseLost = errors.New("import lease lost")
+
+// Run processes imports until ctx ends.
+func (w *ImportWorker) Run(ctx context.Context) {
+	t := time.NewTicker(w.Poll)
+	defer t.Stop()
+	for {
+		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			w.Logger.Error("contact imports", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce processes every import that is ready (queued, or running with an
+// expired lease) and returns how many it finished.
+func (w *ImportWorker) RunOnce(ctx context.Context) (int, error) {
+	if time.Since(w.cleaned) > time.Hour {
+		if err := w.s.removeAbandonedUploads(ctx); err != nil {
+			return 0, err
+		}
+		w.cleaned = time.Now()
+	}
+	done := 0
+	for {
+		if ctx.Err() != nil {
+			return done, ctx.Err()
+		}
+		id, ok, err := w.claim(ctx)
+		if err != nil || !ok {
+			return done, err
+		}
+		err = w.process(ctx, id)
+		switch {
+		case errors.Is(err, errStopped):
+			return done, nil
+		case errors.Is(err, errLeaseLost):
+			w.Logger.Warn("contact import taken over by another worker", "import", id)
+		case err != nil:
+			return done, err
+		default:
+			done++
+		}
+	}
+}
+
+// claim takes the lease of one ready import.
+func (w *ImportWorker) claim(ctx context.Context) (string, bool, error) {
+	for attempt := 0; attempt < 10; attempt++ {
+		var id string
+		err := w.s.view(ctx, func(t *tx) error {
+			return t.queryRow(ctx, `SELECT id FROM contact_imports WHERE status IN ('queued', 'running') AND (locked_until IS NULL OR locked_until < ?)
+				ORDER BY id LIMIT 1`, t.now.UnixMicro()).Scan(&id)
+		})
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+		var claimed bool
+		err = w.s.update(ctx, func(t *tx) error {
+			res, err := t.exec(ctx, `UPDATE contact_imports SET status = 'running', lease_owner = ?, locked_until = ?, updated_at = ?
+				WHERE id = ? AND status IN ('queued', 'running') AND (locked_until IS NULL OR locked_until < ?)`,
+				w.id, t.now.Add(w.Lease).UnixMicro(), t.now.UnixMicro(), id, t.now.UnixMicro())
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			claimed = n == 1
+			return err
+		})
+		if err != nil {
+			return "", false, err
+		}
+		if claimed {
+			return id, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// importRecord is one parsed data row.
+type importRecord struct {
+	line   int64
+	cells  []string
+	reason string
+	c      sb.Contact
+}
+
+// process runs one claimed import to its end, batch by batch.
+func (w *ImportWorker) process(ctx context.Context, id string) error {
+	var imp *importRow
+	var accountID string
+	err := w.s.view(ctx, func(t *tx) error {
+		r, err := scanImport(t.queryRow(ctx, `SELECT `+importColumns+` FROM contact_imports WHERE id = ?`, id))
+		if err != nil {
+			return err
+		}
+		imp = r
+		return t.queryRow(ctx, `SELECT account_id FROM workspaces WHERE id = ?`, r.WorkspaceID).Scan(&accountID)
+	})
+	if err != nil {
+		return err
+	}
+	job := &importJob{w: w, imp: imp, accountID: accountID}
+	if w.s.dialect == sqlite {
+		// The writer is one connection, so the setting holds for the import's
+		// transactions; shrinking the cache afterwards gives the memory back.
+		mb := w.s.cfg.ImportCacheMB
+		if mb <= 0 {
+			mb = 256
+		}
+		if _, err := w.s.write.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(mb*1024)); err != nil {
+			return err
+		}
+		defer w.s.write.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -32000")
+		if job.stmts, err = w.s.prepareImportStmts(ctx); err != nil {
+			return err
+		}
+		defer job.stmts.close()
+	}
+	header, dataStart, comma, err := readImportHeader(w.s.chunkReader(ctx, id, imp.ChunkSize, 0), imp.Mapping)
+	if err != nil {
+		if sb.ErrorCode(err) == sb.ECodeInternal {
+			return err
+		}
+		return job.fail(ctx, sb.ErrorMessage(err))
+	}
+	job.fields, _ = sb.ImportColumns(header, imp.Mapping)
+	offset := max(imp.ReadOffset, dataStart)
+	cr := csv.NewReader(w.s.chunkReader(ctx, id, imp.ChunkSize, offset))
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	// One goroutine reads and normalises the next batch while this one writes the
+	// current: phone validation and the database each keep a CPU busy.
+	readCtx, stopReading := context.WithCancel(ctx)
+	batches := make(chan parsedBatch, 1)
+	go job.read(readCtx, cr, offset, imp.RowsRead, batches)
+	defer func() {
+		stopReading()
+		for range batches {
+		}
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return b.err
+		}
+		if err := job.write(ctx, b.recs, b.offset, b.rowsRead, b.eof); err != nil {
+			return err
+		}
+		if b.eof {
+			return nil
+		}
+		w.batches++
+		if w.MaxBatches > 0 && w.batches >= w.MaxBatches {
+			return errStopped
+		}
+	}
+	return ctx.Err()
+}
+
+// parsedBatch is a batch of normalised records and where the file stands after it.
+type parsedBatch struct {
+	recs     []importRecord
+	offset   int64
+	rowsRead int64
+	eof      bool
+	err      error
+}
+
+// read parses the file from offset in batches until its end, an error or ctx ends.
+func (j *importJob) read(ctx context.Context, cr *csv.Reader, offset, rowsRead int64, out chan<- parsedBatch) {
+	defer close(out)
+	line := rowsRead + 1 // the header is row 1
+	for {
+		b := parsedBatch{recs: make([]importRecord, 0, j.w.BatchRows)}
+		for len(b.recs) < j.w.BatchRows {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				b.eof = true
+				break
+			}
+			var pe *csv.ParseError
+			if err != nil && !errors.As(err, &pe) {
+				b.err = err
+				break
+			}
+			line++
+			r := importRecord{line: line, cells: rec}
+			if pe != nil {
+				r.reason = "The row is not valid CSV: " + pe.Err.Error() + "."
+			}
+			b.recs = append(b.recs, r)
+		}
+		j.normalize(b.recs)
+		b.offset, b.rowsRead = offset+cr.InputOffset(), line-1
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return
+		}
+		if b.eof || b.err != nil {
+			return
+		}
+	}
+}
+
+type importJob struct {
+	stmts     *importStmts
+	w         *ImportWorker
+	imp       *importRow
+	accountID string
+	fields    []string
+}
+
+// normalize fills each record's contact, or its reason for rejection, using every
+// CPU: phone validation is the costly part of an import.
+func (j *importJob) normalize(batch []importRecord) {
+	parts := min(runtime.GOMAXPROCS(0), max(len(batch)/200, 1))
+	var wg sync.WaitGroup
+	size := (len(batch) + parts - 1) / parts
+	for p := 0; p < parts; p++ {
+		lo, hi := p*size, min((p+1)*size, len(batch))
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func(recs []importRecord) {
+			defer wg.Done()
+			pn := sb.PhoneNormalizer{Region: j.imp.DefaultRegion}
+			for i := range recs {
+				j.normalizeOne(&pn, &recs[i])
+			}
+		}(batch[lo:hi])
+	}
+	wg.Wait()
+}
+
+func (j *importJob) normalizeOne(pn *sb.PhoneNormalizer, r *importRecord) {
+	if r.reason != "" {
+		return
+	}
+	var phone, tags string
+	for i, cell := range r.cells {
+		if i >= len(j.fields) {
+			break
+		}
+		cell = strings.TrimSpace(cell)
+		switch j.fields[i] {
+		case sb.FieldPhone:
+			phone = cell
+		case sb.FieldFirstName:
+			r.c.FirstName = cell
+		case sb.FieldLastName:
+			r.c.LastName = cell
+		case sb.FieldEmail:
+			r.c.Email = cell
+		case sb.FieldCompany:
+			r.c.Company = cell
+		case sb.FieldTags:
+			tags = cell
+		}
+	}
+	if phone == "" {
+		r.reason = "The phone number is missing."
+		return
+	}
+	p, err := pn.Normalize(phone)
+	if err != nil {
+		r.reason = sb.ErrorMessage(err)
+		return
+	}
+	r.c.Phone = p
+	r.c.Tags = sb.NormalizeTags(sb.SplitTagCell(tags))
+	if err := sb.ValidateContactFields(r.c.FirstName, r.c.LastName, r.c.Email, r.c.Company, r.c.Tags); err != nil {
+		var e *sb.Error
+		if errors.As(err, &e) && len(e.Fields) > 0 {
+			r.reason = e.Fields[0].Message
+		} else {
+			r.reason = sb.ErrorMessage(err)
+		}
+	}
+}
+
+// write stores one batch in one transaction together with the offset and row
+// reached, renewing the lease; the last batch also completes the import.
+func (j *importJob) write(ctx context.Context, batch []importRecord, offset, rowsRead int64, last bool) error {
+	imp := j.imp
+	var imported, rejected int64
+	// Merge the rows that share a phone: later cells win, tags add up.
+	byPhone := make(map[string]int, len(batch))
+	merged := make([]sb.Contact, 0, len(batch))
+	for i := range batch {
+		r := &batch[i]
+		if r.reason != "" {
+			rejected++
+			continue
+		}
+		imported++
+		if k, ok := byPhone[r.c.Phone]; ok {
+			m := &merged[k]
+			for _, f := range [][2]*string{{&m.FirstName, &r.c.FirstName}, {&m.LastName, &r.c.LastName}, {&m.Email, &r.c.Email}, {&m.Company, &r.c.Company}} {
+				if *f[1] != "" {
+					*f[0] = *f[1]
+				}
+			}
+			m.Tags = sb.NormalizeTags(append(m.Tags, r.c.Tags...))
+			continue
+		}
+		byPhone[r.c.Phone] = len(merged)
+		merged = append(merged, r.c)
+	}
+	// Concurrent imports into one workspace take their row locks in the same
+	// order, phone order, so that they wait for each other instead of deadlocking.
+	slices.SortFunc(merged, func(a, b sb.Contact) int { return strings.Compare(a.Phone, b.Phone) })
+	return j.w.s.update(ctx, func(t *tx) error {
+		now := t.now.UnixMicro()
+		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?`
+		args := []any{offset, rowsRead, imported, rejected, now}
+		if last {
+			set += `, status = 'completed', rows_total = rows_imported + rows_rejected + ?, completed_at = ?, lease_owner = NULL, locked_until = NULL`
+			args = append(args, imported+rejected, now)
+		} else {
+			set += `, locked_until = ?`
+			args = append(args, t.now.Add(j.w.Lease).UnixMicro())
+		}
+		res, err := t.exec(ctx, `UPDATE contact_imports SET `+set+` WHERE workspace_id = ? AND id = ? AND lease_owner = ? AND status = 'running'`,
+			append(args, imp.WorkspaceID, imp.ID, j.w.id)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errLeaseLost
+		}
+		if err := t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, merged, imp.Tags); err != nil {
+			return err
+		}
+		if err := t.insertRejects(ctx, imp.ID, batch); err != nil {
+			return err
+		}
+		if !last {
+			return nil
+		}
+		if _, err := t.exec(ctx, `DELETE FROM contact_import_chunks WHERE import_id = ?`, imp.ID); err != nil {
+			return err
+		}
+		var total, imp2, rej int64
+		if err := t.queryRow(ctx, `SELECT rows_total, rows_imported, rows_rejected FROM contact_imports WHERE workspace_id = ? AND id = ?`, imp.WorkspaceID, imp.ID).Scan(&total, &imp2, &rej); err != nil {
+			return err
+		}
+		return t.audit(ctx, imp.actor(), imp.WorkspaceID, j.accountID, "contacts.imported", imp.ID,
+			map[string]any{"status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej, "tags": imp.Tags})
+	})
+}
+
+// fail ends an import with an error a person can act on.
+func (j *importJob) fail(ctx context.Context, msg string) error {
+	imp := j.imp
+	return j.w.s.update(ctx, func(t *tx) error {
+		res, err := t.exec(ctx, `UPDATE contact_imports SET status = 'failed', error = ?, updated_at = ?, completed_at = ?, lease_owner = NULL, locked_until = NULL
+			WHERE workspace_id = ? AND id = ? AND lease_owner = ? AND status = 'running'`, msg, t.now.UnixMicro(), t.now.UnixMicro(), imp.WorkspaceID, imp.ID, j.w.id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errLeaseLost
+		}
+		if _, err := t.exec(ctx, `DELETE FROM contact_import_chunks WHERE import_id = ?`, imp.ID); err != nil {
+			return err
+		}
+		return t.audit(ctx, imp.actor(), imp.WorkspaceID, j.accountID, "contacts.imported", imp.ID, map[string]any{"status": sb.ImportFailed, "error": msg})
+	})
+}
+
+// actor is who started the import, for the audit log.
+func (r *importRow) actor() sb.Actor {
+	a := sb.Actor{Email: r.ByEmail}
+	switch r.ByType {
+	case "api_key":
+		a.APIKeyID = r.ByID
+	case "operator":
+		a.Operator = true
+	default:
+		a.UserID = r.ByID
+	}
+	return a
+}
+
+// upsertContacts inserts contacts or, for a phone the workspace has, updates the
+// non-empty fields; then gives each its own tags and the import's.
+func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID string, cs []sb.Contact, common []string) error {
+	if t.s.dialect == postgres {
+		return t.upsertContactsArrays(ctx, workspaceID, cs, common)
+	}
+	const perStmt = upsertRows
+	now := t.now.UnixMicro()
+	idByPhone := make(map[string]string, len(cs))
+	for lo := 0; lo < len(cs); lo += perStmt {
+		part := cs[lo:min(lo+perStmt, len(cs))]
+		args := make([]any, 0, len(part)*9)
+		for i := range part {
+			c := &part[i]
+			args = append(args, secret.NewID("con", t.now), workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now)
+		}
+		var rows *sql.Rows
+		var err error
+		if stmts != nil && len(part) == upsertRows {
+			rows, err = t.tx.StmtContext(ctx, stmts.upsert).QueryContext(ctx, args...)
+		} else {
+			rows, err = t.query(ctx, upsertSQL(len(part)), args...)
+		}
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, phone string
+			if err := rows.Scan(&id, &phone); err != nil {
+				rows.Close()
+				return err
+			}
+			idByPhone[phone] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	const tagsPerStmt = tagRows
+	args := make([]any, 0, tagsPerStmt*3)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		var err error
+		if stmts != nil && len(args) == tagRows*3 {
+			_, err = t.tx.StmtContext(ctx, stmts.tags).ExecContext(ctx, args...)
+		} else {
+			_, err = t.exec(ctx, tagsSQL(len(args)/3), args...)
+		}
+		args = args[:0]
+		return err
+	}
+	for i := range cs {
+		id, ok := idByPhone[cs[i].Phone]
+		if !ok {
+			return fmt.Errorf("store: upsert returned no id for a contact")
+		}
+		seen := map[string]bool{}
+		for _, list := range [][]string{common, cs[i].Tags} {
+			for _, tag := range list {
+				if seen[tag] {
+					continue
+				}
+				seen[tag] = true
+				args = append(args, workspaceID, id, tag)
+				if len(args) >= tagsPerStmt*3 {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+// insertRejects records the rejected rows of a batch.
+func (t *tx) insertRejects(ctx context.Context, importID string, batch []importRecord) error {
+	const perStmt = 500
+	args := make([]any, 0, perStmt*4)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		_, err := t.exec(ctx, `INSERT INTO contact_import_rejects (import_id, line, reason, cells) VALUES `+rowsOf(len(args)/4, 4), args...)
+		args = args[:0]
+		return err
+	}
+	for i := range batch {
+		r := &batch[i]
+		if r.reason == "" {
+			continue
+		}
+		cells := r.cells
+		if cells == nil {
+			cells = []string{}
+		}
+		b, err := json.Marshal(cells)
+		if err != nil {
+			return err
+		}
+		args = append(args, importID, r.line, r.reason, string(b))
+		if len(args) >= perStmt*4 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// chunkReader reads an upload from its chunks, from a byte offset.
+func (s *Store) chunkReader(ctx context.Context, importID string, chunkSize, offset int64) io.Reader {
+	return &chunkReader{ctx: ctx, s: s, id: importID, seq: offset / chunkSize, skip: offset % chunkSize}
+}
+
+type chunkReader struct {
+	ctx  context.Context
+	s    *Store
+	id   string
+	seq  int64
+	skip int64
+	buf  []byte
+	eof  bool
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	for len(c.buf) == 0 {
+		if c.eof {
+			return 0, io.EOF
+		}
+		var data []byte
+		err := c.s.read.QueryRowContext(c.ctx, c.s.rebind(`SELECT data FROM contact_import_chunks WHERE import_id = ? AND seq = ?`), c.id, c.seq).Scan(&data)
+		if errors.Is(err, sql.ErrNoRows) {
+			c.eof = true
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		c.seq++
+		if c.skip > 0 {
+			data = data[min(c.skip, int64(len(data))):]
+			c.skip = 0
+		}
+		c.buf = data
+	}
+	n := copy(p, c.buf)
+	c.buf = c.buf[n:]
+	return n, nil
+}
+
+// upsertSet is what an imported row does to the contact that has its phone: its
+// non-empty cells replace the contact's fields.
+const upsertSet = `ON CONFLICT (workspace_id, phone) DO UPDATE SET
+	first_name = CASE WHEN excluded.first_name <> '' THEN excluded.first_name ELSE contacts.first_name END,
+	last_name = CASE WHEN excluded.last_name <> '' THEN excluded.last_name ELSE contacts.last_name END,
+	email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE contacts.email END,
+	company = CASE WHEN excluded.company <> '' THEN excluded.company ELSE contacts.company END,
+	updated_at = excluded.updated_at`
+
+// upsertContactsArrays is upsertContacts for PostgreSQL's bulk path: each column
+// travels as one array parameter and unnest turns them back into rows, so a whole
+// batch is one statement with a handful of parameters instead of thousands.
+func (t *tx) upsertContactsArrays(ctx context.Context, workspaceID string, cs []sb.Contact, common []string) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	now := t.now.UnixMicro()
+	cols := make([][]string, 6)
+	for i := range cols {
+		cols[i] = make([]string, len(cs))
+	}
+	for i := range cs {
+		c := &cs[i]
+		cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i] = secret.NewID("con", t.now), c.FirstName, c.LastName, c.Phone, c.Email, c.Company
+	}
+	rows, err := t.query(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
+		SELECT u.id, ?, u.first_name, u.last_name, u.phone, u.email, u.company, ?, ?
+		FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(id, first_name, last_name, phone, email, company)
+		`+upsertSet+`
+		RETURNING id, phone`, workspaceID, now, now, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
+	if err != nil {
+		return err
+	}
+	idByPhone := make(map[string]string, len(cs))
+	for rows.Next() {
+		var id, phone string
+		if err := rows.Scan(&id, &phone); err != nil {
+			rows.Close()
+			return err
+		}
+		idByPhone[phone] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var ids, tags []string
+	for i := range cs {
+		id, ok := idByPhone[cs[i].Phone]
+		if !ok {
+			return fmt.Errorf("store: upsert returned no id for a contact")
+		}
+		seen := map[string]bool{}
+		for _, list := range [][]string{common, cs[i].Tags} {
+			for _, tag := range list {
+				if !seen[tag] {
+					seen[tag] = true
+					ids, tags = append(ids, id), append(tags, tag)
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err = t.exec(ctx, `INSERT INTO contact_tags (workspace_id, contact_id, tag)
+		SELECT ?, u.contact_id, u.tag FROM unnest(?::text[], ?::text[]) AS u(contact_id, tag) ON CONFLICT DO NOTHING`, workspaceID, ids, tags)
+	return err
+}
+
+// abandonedUpload is how old an upload that never finished must be before it is
+// removed: its process died while receiving it.
+const abandonedUpload = 24 * time.Hour
+
+// removeAbandonedUploads deletes uploads that never finished.
+func (s *Store) removeAbandonedUploads(ctx context.Context) error {
+	return s.update(ctx, func(t *tx) error {
+		cutoff := t.now.Add(-abandonedUpload).UnixMicro()
+		if _, err := t.exec(ctx, `DELETE FROM contact_import_chunks WHERE import_id IN
+			(SELECT id FROM contact_imports WHERE status = 'uploading' AND created_at < ?)`, cutoff); err != nil {
+			return err
+		}
+		_, err := t.exec(ctx, `DELETE FROM contact_imports WHERE status = 'uploading' AND created_at < ?`, cutoff)
+		return err
+	})
+}
+
+// Rows per multi-row statement of the SQLite import path.
+const (
+	upsertRows = 500
+	tagRows    = 1000
+)
+
+func upsertSQL(n int) string {
+	return `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
+		VALUES ` + rowsOf(n, 9) + ` ` + upsertSet + ` RETURNING id, phone`
+}
+
+func tagsSQL(n int) string {
+	return `INSERT INTO contact_tags (workspace_id, contact_id, tag) VALUES ` + rowsOf(n, 3) + ` ON CONFLICT DO NOTHING`
+}
+
+// importStmts are the full-size statements of the SQLite import path, prepared
+// once per import instead of once per batch: the writer is a single connection, so
+// they stay prepared on it for every batch's transaction.
+type importStmts struct {
+	upsert, tags *sql.Stmt
+}
+
+func (s *Store) prepareImportStmts(ctx context.Context) (*importStmts, error) {
+	var st importStmts
+	var err error
+	if st.upsert, err = s.write.PrepareContext(ctx, upsertSQL(upsertRows)); err != nil {
+		return nil, err
+	}
+	if st.tags, err = s.write.PrepareContext(ctx, tagsSQL(tagRows)); err != nil {
+		st.upsert.Close()
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (st *importStmts) close() {
+	st.upsert.Close()
+	st.tags.Close()
+}
