@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/storetest"
@@ -114,6 +115,34 @@ func TestOneOwnerEnforcedByDatabase(t *testing.T) {
 		}
 		if err := s.InsertRawOwnerForTest(context.Background(), ws, other.UserID); err == nil {
 			t.Fatal("the database accepted a second owner row")
+		}
+	})
+}
+
+// TestOptimizeDeletesExpiredSessions checks the hourly housekeeping.
+func TestOptimizeDeletesExpiredSessions(t *testing.T) {
+	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		ctx := context.Background()
+		_, token, err := s.SignUp(ctx, sb.SignUpInput{Email: "old@example.com", Password: "password123", Name: "Old"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func() int {
+			var n int
+			if err := s.DB().QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if err := s.Optimize(ctx); err != nil || count() != 1 {
+			t.Fatalf("a live session was deleted: %v", err)
+		}
+		clock.Advance(31 * 24 * time.Hour)
+		if _, err := s.Authenticate(ctx, token); err == nil {
+			t.Fatal("an expired session still works")
+		}
+		if err := s.Optimize(ctx); err != nil || count() != 0 {
+			t.Fatalf("expired session kept: %v, %d rows", err, count())
 		}
 	})
 }

@@ -160,8 +160,12 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Optimize runs SQLite's PRAGMA optimize; a no-op on PostgreSQL.
+// Optimize is hourly housekeeping: it deletes expired sessions and, on SQLite, runs
+// PRAGMA optimize.
 func (s *Store) Optimize(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, s.rebind(`DELETE FROM sessions WHERE expires_at <= ?`), s.cfg.Now().UnixMicro()); err != nil {
+		return err
+	}
 	if s.dialect != sqlite {
 		return nil
 	}
