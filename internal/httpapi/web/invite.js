@@ -2,9 +2,12 @@
 // the JSON API of the same origin.
 (function () {
   const result = document.getElementById("result");
-  function show(text, ok) {
+  const signup = document.getElementById("signup");
+  const login = document.getElementById("login");
+  // show reports how a form went: class "ok" or "error"; "pending" while it is sent.
+  function show(text, state) {
     result.textContent = text;
-    result.className = ok ? "ok" : "error";
+    result.className = state;
   }
   async function call(path, body, token) {
     const headers = { "Content-Type": "application/json" };
@@ -14,26 +17,34 @@
     if (!res.ok) throw new Error(data.detail || "Something went wrong (" + res.status + ").");
     return data;
   }
-  const signup = document.getElementById("signup");
-  signup.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      await call("/api/v1/auth/signup", {
-        email: signup.dataset.email, name: signup.elements.name.value,
-        password: signup.elements.password.value, invitation_token: signup.dataset.token,
-      });
-      show("Welcome! Your account is ready and you have joined the workspace.", true);
-      signup.hidden = true; login.hidden = true;
-    } catch (err) { show(err.message, false); }
+  // submit runs send when the form is submitted: one request at a time, the old
+  // message cleared, and both forms hidden once it worked.
+  function submit(form, send) {
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const button = form.querySelector("button");
+      button.disabled = true;
+      show("Just a moment…", "pending");
+      try {
+        show(await send(), "ok");
+        signup.hidden = true; login.hidden = true;
+      } catch (err) {
+        show(err.message, "error");
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+  submit(signup, async () => {
+    await call("/api/v1/auth/signup", {
+      email: signup.dataset.email, name: signup.elements.name.value,
+      password: signup.elements.password.value, invitation_token: signup.dataset.token,
+    });
+    return "Welcome! Your account is ready and you have joined the workspace.";
   });
-  const login = document.getElementById("login");
-  login.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      const session = await call("/api/v1/auth/login", { email: login.dataset.email, password: login.elements.password.value });
-      const joined = await call("/api/v1/invitations/" + encodeURIComponent(login.dataset.token) + "/accept", {}, session.token);
-      show("You have joined the workspace as " + joined.role + ".", true);
-      signup.hidden = true; login.hidden = true;
-    } catch (err) { show(err.message, false); }
+  submit(login, async () => {
+    const session = await call("/api/v1/auth/login", { email: login.dataset.email, password: login.elements.password.value });
+    const joined = await call("/api/v1/invitations/" + encodeURIComponent(login.dataset.token) + "/accept", {}, session.token);
+    return "You have joined the workspace as " + joined.role + ".";
   });
 })();
