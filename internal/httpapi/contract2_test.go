@@ -1,0 +1,633 @@
+package httpapi_test
+
+// A second independent black-box check of the running API against api.md,
+// permissions.md and product.md, for the endpoints built last: invitations, SMTP
+// and white-label settings, and the workspace resources (assistants, workflows,
+// contacts and imports, campaigns, calls, analytics). The helpers shape, problem
+// and listShape are those of contract_test.go.
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/mail"
+	sb "github.com/switchboard/switchboard/internal/switchboard"
+)
+
+var (
+	invitationShape = map[string]string{
+		"id": "string", "email": "string", "role": "string", "status": "string", "created_at": "time",
+		"expires_at": "time", "invited_by": "string", "delivery": "object",
+	}
+	previewShape = map[string]string{
+		"email": "string", "role": "string", "workspace": "object", "inviter": "object", "expires_at": "time", "branding": "object",
+	}
+	smtpShape = map[string]string{
+		"host": "string", "port": "number", "username": "string", "from_email": "string", "from_name": "string",
+		"security": "string", "password_set": "bool", "inherited": "bool",
+	}
+	whiteLabelShape = map[string]string{
+		"brand_name": "string", "logo_url": "string", "primary_color": "string", "custom_domain": "string", "support_email": "string",
+	}
+	assistantShape = map[string]string{
+		"id": "string", "name": "string", "first_message": "string", "system_prompt": "string", "voice": "string",
+		"language": "string", "model": "string",
+	}
+	workflowShape = map[string]string{"id": "string", "name": "string", "definition": "object"}
+	versionShape  = map[string]string{"version": "number", "deployed_at": "time"}
+	contactShape  = map[string]string{
+		"id": "string", "first_name": "string", "last_name": "string", "phone": "string", "email": "string",
+		"company": "string", "tags": "array",
+	}
+	importShape = map[string]string{
+		"id": "string", "status": "string", "rows_total": "number", "rows_imported": "number", "rows_rejected": "number",
+	}
+	campaignShape = map[string]string{
+		"id": "string", "name": "string", "assistant_id": "string|null", "contact_tag": "string",
+		"max_concurrent_calls": "number", "schedule": "object", "status": "string", "audience_size": "number",
+	}
+	scheduleShape = map[string]string{
+		"timezone": "string", "days": "array", "start_time": "string", "end_time": "string",
+		"start_date": "string|null", "end_date": "string|null",
+	}
+	callShape = map[string]string{
+		"id": "string", "external_id": "string", "direction": "string", "from": "string", "to": "string",
+		"started_at": "time", "ended_at": "time", "duration_seconds": "number", "outcome": "string",
+		"assistant_id": "string|null", "campaign_id": "string|null", "contact_id": "string|null",
+	}
+)
+
+// tokenOf is the invitation token carried by an accept_url.
+func tokenOf(acceptURL string) string {
+	i := strings.LastIndex(acceptURL, "/invite/")
+	if i < 0 {
+		return ""
+	}
+	return acceptURL[i+len("/invite/"):]
+}
+
+// fieldErrors fails unless a 422 names at least one field error, and every
+// location starts with one of the prefixes.
+func fieldErrors(t *testing.T, what string, r *resp, prefixes ...string) {
+	t.Helper()
+	problem(t, r, 422, "validation_failed")
+	errs, _ := r.Body["errors"].([]any)
+	if len(errs) == 0 {
+		t.Errorf("%s: 422 without errors[]: %s", what, r.Raw)
+		return
+	}
+	for _, e := range errs {
+		loc, _ := e.(map[string]any)["location"].(string)
+		ok := len(prefixes) == 0
+		for _, p := range prefixes {
+			if strings.HasPrefix(loc, p) {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("%s: error location %q, want one of %v: %s", what, loc, prefixes, r.Raw)
+		}
+	}
+}
+
+// itemKey identifies a list item.
+func itemKey(it map[string]any) string {
+	for _, k := range []string{"id", "user_id", "version"} {
+		if v, ok := it[k]; ok {
+			return fmt.Sprint(v)
+		}
+	}
+	return fmt.Sprint(it)
+}
+
+// checkPaging holds a list endpoint to the list convention: {items, next_cursor},
+// limit=1 pages through every item once, bad limits are 422. path may have a query.
+func checkPaging(t *testing.T, a *api, token, path string, wantAtLeast int) []map[string]any {
+	t.Helper()
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	all := a.do("GET", path, token, nil).want(t, 200)
+	shape(t, path, all.Body, listShape)
+	n := len(all.Items())
+	if n < wantAtLeast {
+		t.Errorf("%s: %d items, want at least %d", path, n, wantAtLeast)
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for pages := 0; ; pages++ {
+		p := a.do("GET", path+sep+"limit=1&cursor="+cursor, token, nil).want(t, 200)
+		shape(t, path+" page", p.Body, listShape)
+		if len(p.Items()) > 1 {
+			t.Errorf("%s: limit=1 gave %d items", path, len(p.Items()))
+			break
+		}
+		for _, it := range p.Items() {
+			k := itemKey(it)
+			if seen[k] {
+				t.Errorf("%s: %s on two pages", path, k)
+			}
+			seen[k] = true
+		}
+		if cursor = p.Str("next_cursor"); cursor == "" {
+			break
+		}
+		if pages > n+1 {
+			t.Errorf("%s: paging does not end", path)
+			break
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%s: paging with limit=1 saw %d of %d items", path, len(seen), n)
+	}
+	for _, bad := range []string{"0", "201", "-1", "ten"} {
+		problem(t, a.do("GET", path+sep+"limit="+bad, token, nil), 422, "validation_failed")
+	}
+	return all.Items()
+}
+
+func TestContract2InvitationLifecycle(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		owner := a.signUp("IOwner")
+		a.setPlan(owner.AccountID, "pro")
+		ws := owner.WorkspaceID
+		base := "/api/v1/workspaces/" + ws
+		invs := base + "/invitations"
+		problem(t, a.invite(owner.Token, ws, "first@example.com", sb.RoleMember), 409, "smtp_not_configured")
+		catcher := startSMTP(t, mail.CatcherOptions{})
+		a.setSMTP(owner.Token, ws, catcher.Addr())
+
+		// Bad input: 422 naming the field, and no invitation made.
+		for name, body := range map[string]any{
+			"bad email":     map[string]any{"email": "not-an-email", "role": "member"},
+			"owner role":    map[string]any{"email": "x@example.com", "role": "owner"},
+			"unknown role":  map[string]any{"email": "x@example.com", "role": "boss"},
+			"no role":       map[string]any{"email": "x@example.com"},
+			"no email":      map[string]any{"role": "member"},
+			"number email":  map[string]any{"email": 5, "role": "member"},
+			"unknown field": map[string]any{"email": "x@example.com", "role": "member", "expires_at": "2030-01-01T00:00:00Z"},
+		} {
+			fieldErrors(t, name, a.do("POST", invs, owner.Token, body), "body")
+		}
+		problem(t, a.do("POST", invs, owner.Token, `{"email": `), 400, "bad_request")
+		for _, st := range []string{"pending", "expired", "accepted", "revoked"} {
+			if n := len(a.do("GET", invs+"?status="+st, owner.Token, nil).want(t, 200).Items()); n != 0 {
+				t.Fatalf("a refused invitation was made (%s: %d)", st, n)
+			}
+		}
+
+		now := a.clock.Now()
+		r := a.invite(owner.Token, ws, "Nina@Example.com", sb.RoleManager).want(t, 201)
+		shape(t, "invitation", r.Body, invitationShape)
+		shape(t, "invitation.delivery", r.Body["delivery"], map[string]string{"status": "string"})
+		if d := r.Str("delivery.status"); d != "queued" && d != "sent" && d != "failed" {
+			t.Errorf("delivery.status %q", d)
+		}
+		if r.Str("status") != "pending" || r.Str("role") != "manager" || r.Str("invited_by") != owner.ID || !strings.EqualFold(r.Str("email"), "nina@example.com") {
+			t.Errorf("created invitation: %s", r.Raw)
+		}
+		created, _ := time.Parse(time.RFC3339Nano, r.Str("created_at"))
+		expires, _ := time.Parse(time.RFC3339Nano, r.Str("expires_at"))
+		if expires.Sub(created) != sb.InvitationTTL {
+			t.Errorf("expires_at − created_at = %v, want 7 days", expires.Sub(created))
+		}
+		if d := created.Sub(now); d < -time.Second || d > time.Second {
+			t.Errorf("created_at %v, want about %v (the server's clock)", created, now)
+		}
+		acceptURL := r.Str("accept_url")
+		token := tokenOf(acceptURL)
+		if !strings.HasPrefix(acceptURL, testBaseURL+"/invite/") || token == "" {
+			t.Fatalf("accept_url %q, want %s/invite/<token>", acceptURL, testBaseURL)
+		}
+		invID := r.Str("id")
+
+		// The list: same fields, no link, no token.
+		items := checkPaging(t, a, owner.Token, invs, 1)
+		if len(items) != 1 || items[0]["id"] != invID {
+			t.Fatalf("list: %v", items)
+		}
+		shape(t, "listed invitation", items[0], invitationShape)
+		lst := a.do("GET", invs, owner.Token, nil)
+		if strings.Contains(string(lst.Raw), token) || items[0]["accept_url"] != nil {
+			t.Errorf("the list shows the link: %s", lst.Raw)
+		}
+		for _, st := range []string{"pending", "accepted", "revoked", "expired"} {
+			a.do("GET", invs+"?status="+st, owner.Token, nil).want(t, 200)
+		}
+		problem(t, a.do("GET", invs+"?status=all", owner.Token, nil), 422, "validation_failed")
+
+		// Conflicts.
+		problem(t, a.invite(owner.Token, ws, "NINA@example.com", sb.RoleViewer), 409, "invitation_pending")
+		problem(t, a.invite(owner.Token, ws, strings.ToUpper(owner.Email), sb.RoleAdmin), 409, "already_member")
+
+		// The preview, for anyone, any number of times.
+		for range 2 {
+			p := a.do("GET", "/api/v1/invitations/"+token, "", nil).want(t, 200)
+			shape(t, "preview", p.Body, previewShape)
+			shape(t, "preview.workspace", p.Body["workspace"], map[string]string{"name": "string"})
+			shape(t, "preview.inviter", p.Body["inviter"], map[string]string{"name": "string"})
+			if p.Str("role") != "manager" || p.Str("inviter.name") != "IOwner" || p.Str("expires_at") == "" {
+				t.Errorf("preview: %s", p.Raw)
+			}
+			if pe, _ := time.Parse(time.RFC3339Nano, p.Str("expires_at")); !pe.Equal(expires) {
+				t.Errorf("preview expires_at %v, want %v", pe, expires)
+			}
+		}
+		problem(t, a.do("GET", "/api/v1/invitations/sbi_unknown_token", "", nil), 404, "not_found")
+		problem(t, a.do("POST", "/api/v1/invitations/sbi_unknown_token/accept", owner.Token, nil), 404, "not_found")
+
+		// Accepting needs a signed-in user with the invited email.
+		problem(t, a.do("POST", "/api/v1/invitations/"+token+"/accept", "", nil), 401, "unauthorized")
+		mallory := a.signUp("Mallory")
+		problem(t, a.do("POST", "/api/v1/invitations/"+token+"/accept", mallory.Token, nil), 403, "email_mismatch")
+		problem(t, a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": "mallory-x@example.com", "password": "correct horse", "name": "M", "invitation_token": token}), 403, "email_mismatch")
+		problem(t, a.do("POST", "/api/v1/auth/login", "", map[string]any{"email": "mallory-x@example.com", "password": "correct horse"}), 401, "invalid_credentials")
+		problem(t, a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": mallory.Email, "password": "correct horse", "name": "M", "invitation_token": token}), 403, "email_mismatch")
+		if meRole(t, a, mallory.Token, ws) != "" {
+			t.Fatal("a refused accept gave a role")
+		}
+		a.do("GET", "/api/v1/invitations/"+token, "", nil).want(t, 200)
+
+		// The invited person signs up through the link (email in another case).
+		su := a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": "nina@EXAMPLE.com", "password": "correct horse", "name": "Nina", "invitation_token": token}).want(t, 201)
+		shape(t, "signup by invitation", su.Body, map[string]string{"user": "object", "token": "string"})
+		shape(t, "signup by invitation.user", su.Body["user"], map[string]string{"id": "string", "email": "string", "name": "string"})
+		me := a.do("GET", "/api/v1/me", su.Str("token"), nil).want(t, 200)
+		if accts, _ := me.Body["accounts"].([]any); len(accts) != 0 {
+			t.Errorf("joining by invitation made an account: %s", me.Raw)
+		}
+		if wss, _ := me.Body["workspaces"].([]any); len(wss) != 1 {
+			t.Errorf("joining by invitation: workspaces %s", me.Raw)
+		}
+		if role := meRole(t, a, su.Str("token"), ws); role != "manager" {
+			t.Errorf("role after sign-up by invitation: %q", role)
+		}
+		m := memberOf(t, a, owner.Token, ws, su.Str("user.id"))
+		if m == nil || m["role"] != "manager" || m["inherited"] != false {
+			t.Errorf("member after sign-up: %v", m)
+		}
+		// Used: 410 everywhere, and no second account for the same email.
+		problem(t, a.do("GET", "/api/v1/invitations/"+token, "", nil), 410, "invitation_used")
+		problem(t, a.do("POST", "/api/v1/invitations/"+token+"/accept", su.Str("token"), nil), 410, "invitation_used")
+		problem(t, a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": "other-nina@example.com", "password": "correct horse", "name": "N", "invitation_token": token}), 410, "invitation_used")
+		problem(t, a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": "nina@example.com", "password": "correct horse", "name": "N"}), 409, "email_taken")
+		problem(t, a.do("POST", invs+"/"+invID+"/resend", owner.Token, nil), 409, "invalid_state")
+		acc := a.do("GET", invs+"?status=accepted", owner.Token, nil).want(t, 200).Items()
+		if len(acc) != 1 || acc[0]["status"] != "accepted" {
+			t.Errorf("accepted list: %v", acc)
+		}
+		if def := a.do("GET", invs, owner.Token, nil).want(t, 200).Items(); len(def) != 0 {
+			t.Errorf("default list shows an accepted invitation: %v", def)
+		}
+		problem(t, a.invite(owner.Token, ws, "nina@example.com", sb.RoleAdmin), 409, "already_member")
+
+		// A signed-in user accepts: {workspace_id, role}.
+		bob := a.signUp("Bob")
+		rb := a.invite(owner.Token, ws, bob.Email, sb.RoleViewer).want(t, 201)
+		// An existing user cannot sign up again through the link.
+		problem(t, a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": bob.Email, "password": "correct horse", "name": "B", "invitation_token": tokenOf(rb.Str("accept_url"))}), 409, "email_taken")
+		ac := a.do("POST", "/api/v1/invitations/"+tokenOf(rb.Str("accept_url"))+"/accept", bob.Token, nil).want(t, 200)
+		shape(t, "acceptance", ac.Body, map[string]string{"workspace_id": "string", "role": "string"})
+		if ac.Str("workspace_id") != ws || ac.Str("role") != "viewer" {
+			t.Errorf("acceptance: %s", ac.Raw)
+		}
+		if meRole(t, a, bob.Token, ws) != "viewer" {
+			t.Error("accepting gave no role")
+		}
+	})
+}
+
+func TestContract2InvitationExpiryResendRevoke(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		owner := a.signUp("EOwner")
+		a.setPlan(owner.AccountID, "pro")
+		ws := owner.WorkspaceID
+		invs := "/api/v1/workspaces/" + ws + "/invitations"
+		a.setSMTP(owner.Token, ws, startSMTP(t, mail.CatcherOptions{}).Addr())
+		bob := a.signUp("Bob")
+		r := a.invite(owner.Token, ws, bob.Email, sb.RoleMember).want(t, 201)
+		id, old := r.Str("id"), tokenOf(r.Str("accept_url"))
+
+		a.clock.Advance(sb.InvitationTTL - time.Minute)
+		a.do("GET", "/api/v1/invitations/"+old, "", nil).want(t, 200)
+		a.clock.Advance(2 * time.Minute)
+		problem(t, a.do("GET", "/api/v1/invitations/"+old, "", nil), 410, "invitation_expired")
+		problem(t, a.do("POST", "/api/v1/invitations/"+old+"/accept", bob.Token, nil), 410, "invitation_expired")
+		problem(t, a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": "late@example.com", "password": "correct horse", "name": "L", "invitation_token": old}), 410, "invitation_expired")
+		if meRole(t, a, bob.Token, ws) != "" {
+			t.Fatal("an expired link gave a role")
+		}
+		exp := a.do("GET", invs+"?status=expired", owner.Token, nil).want(t, 200).Items()
+		if len(exp) != 1 || exp[0]["status"] != "expired" {
+			t.Fatalf("expired list: %v", exp)
+		}
+		if def := a.do("GET", invs, owner.Token, nil).want(t, 200).Items(); len(def) != 1 || def[0]["status"] != "expired" {
+			t.Fatalf("default list (pending and expired): %v", def)
+		}
+		if p := a.do("GET", invs+"?status=pending", owner.Token, nil).want(t, 200).Items(); len(p) != 0 {
+			t.Fatalf("pending list shows an expired invitation: %v", p)
+		}
+
+		// Resend after expiry: a new link, 7 days from now; the old one stays dead.
+		rs := a.do("POST", invs+"/"+id+"/resend", owner.Token, nil).want(t, 200)
+		shape(t, "resent invitation", rs.Body, invitationShape)
+		fresh := tokenOf(rs.Str("accept_url"))
+		if rs.Str("id") != id || rs.Str("status") != "pending" || fresh == "" || fresh == old || !strings.HasPrefix(rs.Str("accept_url"), testBaseURL+"/invite/") {
+			t.Fatalf("resend: %s", rs.Raw)
+		}
+		if e, _ := time.Parse(time.RFC3339Nano, rs.Str("expires_at")); e.Sub(a.clock.Now()) > sb.InvitationTTL+time.Second || e.Sub(a.clock.Now()) < sb.InvitationTTL-time.Second {
+			t.Errorf("resent expires_at %v, want now (%v) + 7 days", e, a.clock.Now())
+		}
+		if got := a.do("GET", "/api/v1/invitations/"+old, "", nil); got.Status != 410 {
+			t.Errorf("old link after resend: %d", got.Status)
+		}
+		a.do("GET", "/api/v1/invitations/"+fresh, "", nil).want(t, 200)
+		// A second resend kills the first resent link too.
+		rs2 := a.do("POST", invs+"/"+id+"/resend", owner.Token, nil).want(t, 200)
+		problem(t, a.do("POST", "/api/v1/invitations/"+fresh+"/accept", bob.Token, nil), 410, "invitation_expired")
+		fresh = tokenOf(rs2.Str("accept_url"))
+
+		// Revoke: 204, the link answers 410 invitation_revoked everywhere.
+		a.do("DELETE", invs+"/"+id, owner.Token, nil).want(t, 204)
+		problem(t, a.do("GET", "/api/v1/invitations/"+fresh, "", nil), 410, "invitation_revoked")
+		problem(t, a.do("POST", "/api/v1/invitations/"+fresh+"/accept", bob.Token, nil), 410, "invitation_revoked")
+		problem(t, a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": "x-" + bob.Email, "password": "correct horse", "name": "B", "invitation_token": fresh}), 410, "invitation_revoked")
+		problem(t, a.do("POST", invs+"/"+id+"/resend", owner.Token, nil), 409, "invalid_state")
+		rev := a.do("GET", invs+"?status=revoked", owner.Token, nil).want(t, 200).Items()
+		if len(rev) != 1 || rev[0]["status"] != "revoked" {
+			t.Fatalf("revoked list: %v", rev)
+		}
+		problem(t, a.do("DELETE", invs+"/inv_missing", owner.Token, nil), 404, "not_found")
+		problem(t, a.do("POST", invs+"/inv_missing/resend", owner.Token, nil), 404, "not_found")
+
+		// Another workspace's invitation id: 404, and nothing changes.
+		other := a.signUp("Other")
+		a.setPlan(other.AccountID, "pro")
+		a.setSMTP(other.Token, other.WorkspaceID, startSMTP(t, mail.CatcherOptions{}).Addr())
+		ro := a.invite(other.Token, other.WorkspaceID, "carol@example.com", sb.RoleMember).want(t, 201)
+		problem(t, a.do("POST", invs+"/"+ro.Str("id")+"/resend", owner.Token, nil), 404, "not_found")
+		problem(t, a.do("DELETE", invs+"/"+ro.Str("id"), owner.Token, nil), 404, "not_found")
+		a.do("GET", "/api/v1/invitations/"+tokenOf(ro.Str("accept_url")), "", nil).want(t, 200)
+		// The other owner reaches neither this workspace's invitations nor its ids.
+		problem(t, a.do("GET", invs, other.Token, nil), 404, "not_found")
+		problem(t, a.do("POST", "/api/v1/workspaces/"+other.WorkspaceID+"/invitations/"+id+"/resend", other.Token, nil), 404, "not_found")
+
+		// Paging the list: three more invitations.
+		for i := range 3 {
+			a.invite(owner.Token, ws, fmt.Sprintf("p%d@example.com", i), sb.RoleViewer).want(t, 201)
+		}
+		checkPaging(t, a, owner.Token, invs, 3)
+		checkPaging(t, a, owner.Token, invs+"?status=pending", 3)
+	})
+}
+
+// TestContract2InvitationsInherited: an agency member acts in a client with the
+// role they inherit; the client uses its agency's SMTP settings.
+func TestContract2InvitationsInherited(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		owner := a.signUp("AOwner")
+		a.setPlan(owner.AccountID, "enterprise")
+		agency := a.createWorkspace(owner.Token, map[string]any{"name": "Agency", "type": "agency"})
+		client := a.createWorkspace(owner.Token, map[string]any{"name": "Client", "parent_id": agency})
+		catcher := startSMTP(t, mail.CatcherOptions{})
+		a.setSMTP(owner.Token, agency, catcher.Addr())
+		users := map[sb.Role]user{}
+		for _, r := range []sb.Role{sb.RoleViewer, sb.RoleMember, sb.RoleManager, sb.RoleAdmin} {
+			u := a.signUp("Ag" + string(r))
+			a.join(agency, u, r)
+			users[r] = u
+		}
+		cinvs := "/api/v1/workspaces/" + client + "/invitations"
+		for _, r := range []sb.Role{sb.RoleViewer, sb.RoleMember, sb.RoleManager} {
+			problem(t, a.invite(users[r].Token, client, "x-"+string(r)+"@example.com", sb.RoleViewer), 403, "forbidden")
+			problem(t, a.do("GET", cinvs, users[r].Token, nil), 403, "forbidden")
+		}
+		inv := a.invite(users[sb.RoleAdmin].Token, client, "dana@example.com", sb.RoleMember).want(t, 201)
+		if inv.Str("invited_by") != users[sb.RoleAdmin].ID {
+			t.Errorf("invited_by %q, want the agency admin", inv.Str("invited_by"))
+		}
+		a.do("GET", cinvs, users[sb.RoleAdmin].Token, nil).want(t, 200)
+		a.do("POST", cinvs+"/"+inv.Str("id")+"/resend", users[sb.RoleAdmin].Token, nil).want(t, 200)
+		a.do("DELETE", cinvs+"/"+inv.Str("id"), users[sb.RoleAdmin].Token, nil).want(t, 204)
+		// The agency's manager may get a higher direct role in the client.
+		mgr := a.invite(owner.Token, client, users[sb.RoleManager].Email, sb.RoleAdmin).want(t, 201)
+		a.do("POST", "/api/v1/invitations/"+tokenOf(mgr.Str("accept_url"))+"/accept", users[sb.RoleManager].Token, nil).want(t, 200)
+		if role := meRole(t, a, users[sb.RoleManager].Token, client); role != "admin" {
+			t.Errorf("role after accepting a higher direct role: %q", role)
+		}
+		if role := meRole(t, a, users[sb.RoleManager].Token, agency); role != "manager" {
+			t.Errorf("agency role after accepting in the client: %q", role)
+		}
+		// A client-only member never sees the agency's invitations.
+		cm := a.signUp("ClientOnly")
+		a.join(client, cm, sb.RoleAdmin)
+		problem(t, a.do("GET", "/api/v1/workspaces/"+agency+"/invitations", cm.Token, nil), 404, "not_found")
+		problem(t, a.invite(cm.Token, agency, "y@example.com", sb.RoleViewer), 404, "not_found")
+	})
+}
+
+func TestContract2SMTPSettings(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		owner := a.signUp("SOwner")
+		a.setPlan(owner.AccountID, "enterprise")
+		ws := owner.WorkspaceID
+		path := "/api/v1/workspaces/" + ws + "/integrations/smtp"
+		problem(t, a.do("GET", path, owner.Token, nil), 404, "not_found")
+		problem(t, a.do("POST", path+"/test", owner.Token, map[string]any{"to": "me@example.com"}), 409, "smtp_not_configured")
+
+		catcher := startSMTP(t, mail.CatcherOptions{Username: "mailer", Password: "pw-12345"})
+		put := a.setSMTP(owner.Token, ws, catcher.Addr(), map[string]any{"username": "mailer", "password": "pw-12345"})
+		shape(t, "smtp put", put.Body, smtpShape)
+		if _, ok := put.Body["password"]; ok || strings.Contains(string(put.Raw), "pw-12345") {
+			t.Errorf("the answer shows the password: %s", put.Raw)
+		}
+		if put.Get("password_set") != true || put.Get("inherited") != false || put.Str("security") != "none" || put.Str("from_email") != "team@example.com" || put.Str("from_name") != "The Team" {
+			t.Errorf("smtp put: %s", put.Raw)
+		}
+		get := a.do("GET", path, owner.Token, nil).want(t, 200)
+		shape(t, "smtp get", get.Body, smtpShape)
+		if strings.Contains(string(get.Raw), "pw-12345") || get.Get("password_set") != true {
+			t.Errorf("smtp get: %s", get.Raw)
+		}
+
+		// Bad settings: 422 naming the field, and the stored settings stay.
+		for name, c := range map[string]struct {
+			body map[string]any
+			loc  string
+		}{
+			"security ssl": {map[string]any{"host": "smtp.example.com", "port": 587, "from_email": "a@example.com", "security": "ssl"}, "body.security"},
+			"no security":  {map[string]any{"host": "smtp.example.com", "port": 587, "from_email": "a@example.com"}, "body.security"},
+			"port string":  {map[string]any{"host": "smtp.example.com", "port": "587", "from_email": "a@example.com", "security": "tls"}, "body.port"},
+			"no from":      {map[string]any{"host": "smtp.example.com", "port": 587, "security": "tls"}, "body.from_email"},
+			"host url":     {map[string]any{"host": "smtp://smtp.example.com", "port": 587, "from_email": "a@example.com", "security": "tls"}, "body.host"},
+		} {
+			fieldErrors(t, name, a.do("PUT", path, owner.Token, c.body), c.loc)
+		}
+		after := a.do("GET", path, owner.Token, nil).want(t, 200)
+		if after.Str("host") != get.Str("host") || after.Get("port") != get.Get("port") || after.Str("security") != "none" || after.Get("password_set") != true {
+			t.Errorf("a refused PUT changed the settings: %s", after.Raw)
+		}
+		// The stored password is used for the test message; a PUT without it keeps it.
+		a.setSMTP(owner.Token, ws, catcher.Addr(), map[string]any{"username": "mailer"})
+		a.do("POST", path+"/test", owner.Token, map[string]any{"to": "me@example.com"}).want(t, 200)
+		if len(catcher.Messages()) != 1 {
+			t.Fatalf("test message: %d received", len(catcher.Messages()))
+		}
+		fieldErrors(t, "test to", a.do("POST", path+"/test", owner.Token, map[string]any{"to": "nope"}), "body.to")
+		fieldErrors(t, "test unknown field", a.do("POST", path+"/test", owner.Token, map[string]any{"to": "me@example.com", "cc": "x@example.com"}), "body")
+		// The server refuses: 502 smtp_error with its answer.
+		a.setSMTP(owner.Token, ws, catcher.Addr(), map[string]any{"username": "mailer", "password": "wrong"})
+		bad := a.do("POST", path+"/test", owner.Token, map[string]any{"to": "me@example.com"})
+		problem(t, bad, 502, "smtp_error")
+		if !strings.Contains(bad.Str("detail"), "535") {
+			t.Errorf("smtp_error without the server's answer: %s", bad.Raw)
+		}
+
+		// Client sub-workspace: inherited from the agency, own settings win.
+		agency := a.createWorkspace(owner.Token, map[string]any{"name": "SAgency", "type": "agency"})
+		client := a.createWorkspace(owner.Token, map[string]any{"name": "SClient", "parent_id": agency})
+		cpath := "/api/v1/workspaces/" + client + "/integrations/smtp"
+		problem(t, a.do("GET", cpath, owner.Token, nil), 404, "not_found")
+		agencyMail := startSMTP(t, mail.CatcherOptions{})
+		a.setSMTP(owner.Token, agency, agencyMail.Addr())
+		ci := a.do("GET", cpath, owner.Token, nil).want(t, 200)
+		shape(t, "inherited smtp", ci.Body, smtpShape)
+		if ci.Get("inherited") != true {
+			t.Errorf("client SMTP from the agency: %s", ci.Raw)
+		}
+		a.do("POST", cpath+"/test", owner.Token, map[string]any{"to": "c@example.com"}).want(t, 200)
+		if len(agencyMail.Messages()) != 1 {
+			t.Errorf("a client's test message goes through its agency's server")
+		}
+		own := a.setSMTP(owner.Token, client, catcher.Addr())
+		if own.Get("inherited") != false || own.Get("password_set") != false {
+			t.Errorf("client's own SMTP: %s", own.Raw)
+		}
+		a.do("DELETE", cpath, owner.Token, nil).want(t, 204)
+		if a.do("GET", cpath, owner.Token, nil).want(t, 200).Get("inherited") != true {
+			t.Error("after deleting its own settings the client inherits again")
+		}
+		// Agency members act in the client with their inherited role: admin+.
+		for _, r := range []sb.Role{sb.RoleViewer, sb.RoleMember, sb.RoleManager, sb.RoleAdmin} {
+			u := a.signUp("SAg" + string(r))
+			a.join(agency, u, r)
+			got := a.do("GET", cpath, u.Token, nil)
+			if r == sb.RoleAdmin {
+				got.want(t, 200)
+				a.do("PUT", cpath, u.Token, map[string]any{"host": "127.0.0.1", "port": 2525, "from_email": "c@example.com", "security": "none"}).want(t, 200)
+			} else {
+				problem(t, got, 403, "forbidden")
+				problem(t, a.do("PUT", cpath, u.Token, map[string]any{"host": "127.0.0.1", "port": 2525, "from_email": "c@example.com", "security": "none"}), 403, "forbidden")
+			}
+		}
+		outsider := a.signUp("SOut")
+		problem(t, a.do("GET", cpath, outsider.Token, nil), 404, "not_found")
+		problem(t, a.do("DELETE", cpath, outsider.Token, nil), 404, "not_found")
+		problem(t, a.do("GET", cpath, "", nil), 401, "unauthorized")
+	})
+}
+
+func TestContract2WhiteLabel(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		owner := a.signUp("WOwner")
+		a.setPlan(owner.AccountID, "enterprise")
+		ws := owner.WorkspaceID
+		path := "/api/v1/workspaces/" + ws + "/white-label"
+		shape(t, "white-label (none set)", a.do("GET", path, owner.Token, nil).want(t, 200).Body, whiteLabelShape)
+		full := map[string]any{"brand_name": "Acme Voice", "logo_url": "https://cdn.acme.example/logo.png", "primary_color": "#1a2b3c",
+			"custom_domain": "voice.acme.example", "support_email": "help@acme.example"}
+		put := a.do("PUT", path, owner.Token, full).want(t, 200)
+		shape(t, "white-label put", put.Body, whiteLabelShape)
+		for k, v := range full {
+			if put.Body[k] != v {
+				t.Errorf("white-label %s = %v, want %v", k, put.Body[k], v)
+			}
+		}
+		get := a.do("GET", path, owner.Token, nil).want(t, 200)
+		for k, v := range full {
+			if get.Body[k] != v {
+				t.Errorf("GET white-label %s = %v, want %v", k, get.Body[k], v)
+			}
+		}
+		for name, c := range map[string]struct {
+			field string
+			value any
+		}{
+			"colour name":    {"primary_color", "red"},
+			"short colour":   {"primary_color", "#123"},
+			"colour no hash": {"primary_color", "1a2b3c"},
+			"http logo":      {"logo_url", "javascript:alert(1)"},
+			"domain url":     {"custom_domain", "https://voice.acme.example/x"},
+			"bad email":      {"support_email", "help"},
+			"number brand":   {"brand_name", 7},
+		} {
+			body := map[string]any{}
+			for k, v := range full {
+				body[k] = v
+			}
+			body[c.field] = c.value
+			fieldErrors(t, name, a.do("PUT", path, owner.Token, body), "body."+c.field)
+		}
+		problem(t, a.do("PUT", path, owner.Token, map[string]any{"brand_name": "X", "favicon": "y"}), 422, "validation_failed")
+		again := a.do("GET", path, owner.Token, nil).want(t, 200)
+		for k, v := range full {
+			if again.Body[k] != v {
+				t.Errorf("a refused PUT changed %s to %v", k, again.Body[k])
+			}
+		}
+		// Owner only: every other role 403, non-members 404.
+		tm := roleTeam{ws: ws, tokens: map[sb.Role]string{sb.RoleOwner: owner.Token}}
+		for _, r := range []sb.Role{sb.RoleViewer, sb.RoleMember, sb.RoleManager, sb.RoleAdmin} {
+			u := a.signUp("W" + string(r))
+			a.join(ws, u, r)
+			tm.tokens[r] = u.Token
+		}
+		tm.tokens[sb.RoleNone] = a.signUp("WOut").Token
+		checkRoleTable(t, tm, sb.RoleOwner, 200, nil, func(tok, _ string) *resp { return a.do("GET", path, tok, nil) })
+		checkRoleTable(t, tm, sb.RoleOwner, 200, nil, func(tok, _ string) *resp { return a.do("PUT", path, tok, full) })
+
+		// A client shows its agency's branding until it has its own; an agency
+		// admin (admin in the client) may not change it.
+		agency := a.createWorkspace(owner.Token, map[string]any{"name": "WAgency", "type": "agency"})
+		client := a.createWorkspace(owner.Token, map[string]any{"name": "WClient", "parent_id": agency})
+		a.do("PUT", "/api/v1/workspaces/"+agency+"/white-label", owner.Token, full).want(t, 200)
+		cw := a.do("GET", "/api/v1/workspaces/"+client+"/white-label", owner.Token, nil).want(t, 200)
+		shape(t, "client white-label", cw.Body, whiteLabelShape)
+		if cw.Str("brand_name") != "Acme Voice" {
+			t.Errorf("client white-label should show the agency's branding: %s", cw.Raw)
+		}
+		agAdmin := a.signUp("WAgAdmin")
+		a.join(agency, agAdmin, sb.RoleAdmin)
+		problem(t, a.do("GET", "/api/v1/workspaces/"+client+"/white-label", agAdmin.Token, nil), 403, "forbidden")
+		problem(t, a.do("PUT", "/api/v1/workspaces/"+client+"/white-label", agAdmin.Token, full), 403, "forbidden")
+		own := a.do("PUT", "/api/v1/workspaces/"+client+"/white-label", owner.Token, map[string]any{"brand_name": "Client Brand"}).want(t, 200)
+		if own.Str("brand_name") != "Client Brand" {
+			t.Errorf("client's own branding: %s", own.Raw)
+		}
+		if a.do("GET", "/api/v1/workspaces/"+agency+"/white-label", owner.Token, nil).want(t, 200).Str("brand_name") != "Acme Voice" {
+			t.Error("a client's branding changed its agency's")
+		}
+	})
+}
+
+// csvRecords reads a CSV answer.
+func csvRecords(t *testing.T, a *api, path, token string) (*resp, [][]string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", a.srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	r := a.send(req)
+	if r.Status != 200 {
+		return r, nil
+	}
+	recs, err := csv.NewReader(bytes.NewReader(r.Raw)).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: not CSV: %v\n%s", path, err, r.Raw)
+	}
+	return r, recs
+}
