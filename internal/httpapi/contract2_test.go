@@ -631,3 +631,186 @@ func csvRecords(t *testing.T, a *api, path, token string) (*resp, [][]string) {
 	}
 	return r, recs
 }
+
+// resourceProbe is one endpoint of the workspace resources, for the role table:
+// the lowest role allowed and its success status. make returns the path (and
+// body) under the workspace base, making a fresh target when one is needed.
+type resourceProbe struct {
+	name string
+	min  sb.Role
+	ok   int
+	call func(base, token string) *resp
+}
+
+var phoneSeq = 1000
+
+func nextPhone() string {
+	phoneSeq++
+	return fmt.Sprintf("+1415555%04d", phoneSeq%10000)
+}
+
+// resourceProbes lists every resource endpoint; ownerToken makes targets.
+func resourceProbes(t *testing.T, a *api, ws, ownerToken string) []resourceProbe {
+	base := "/api/v1/workspaces/" + ws
+	a.seedTaggedContacts(ws, "vip", 2)
+	ast := a.do("POST", base+"/assistants", ownerToken, map[string]any{"name": "Probe"}).want(t, 201).Str("id")
+	wf := a.do("POST", base+"/workflows", ownerToken, map[string]any{"name": "Flow", "definition": map[string]any{"start": "hello"}}).want(t, 201).Str("id")
+	con := a.do("POST", base+"/contacts", ownerToken, map[string]any{"phone": nextPhone()}).want(t, 201).Str("id")
+	imp := a.upload(ws, ownerToken, "phone\n"+nextPhone()+"\nnope\n", nil).want(t, 202).Str("id")
+	a.runImports()
+	cmp := a.do("POST", base+"/campaigns", ownerToken, campaignBody(ast)).want(t, 201).Str("id")
+	call := a.do("POST", base+"/calls", ownerToken, callBody("probe-"+ws, "2026-03-01T08:00:00Z", "2026-03-01T08:01:00Z")).want(t, 201).Str("id")
+	seq := 0
+	fresh := func(kind string) string {
+		seq++
+		switch kind {
+		case "assistant":
+			return a.do("POST", base+"/assistants", ownerToken, map[string]any{"name": fmt.Sprintf("A%d", seq)}).want(t, 201).Str("id")
+		case "workflow":
+			return a.do("POST", base+"/workflows", ownerToken, map[string]any{"name": fmt.Sprintf("W%d", seq)}).want(t, 201).Str("id")
+		case "contact":
+			return a.do("POST", base+"/contacts", ownerToken, map[string]any{"phone": nextPhone()}).want(t, 201).Str("id")
+		}
+		id := a.do("POST", base+"/campaigns", ownerToken, campaignBody(ast)).want(t, 201).Str("id")
+		steps := map[string][]string{"draft": nil, "running": {"start"}, "paused": {"start", "pause"}}[kind]
+		for _, s := range steps {
+			a.do("POST", base+"/campaigns/"+id+"/"+s, ownerToken, nil).want(t, 200)
+		}
+		return id
+	}
+	get := func(p string) func(string, string) *resp {
+		return func(b, tk string) *resp { return a.do("GET", b+p, tk, nil) }
+	}
+	return []resourceProbe{
+		{"list assistants", sb.RoleMember, 200, get("/assistants")},
+		{"get assistant", sb.RoleMember, 200, get("/assistants/" + ast)},
+		{"create assistant", sb.RoleAdmin, 201, func(b, tk string) *resp {
+			return a.do("POST", b+"/assistants", tk, map[string]any{"name": "New"})
+		}},
+		{"edit assistant", sb.RoleAdmin, 200, func(b, tk string) *resp {
+			return a.do("PATCH", b+"/assistants/"+ast, tk, map[string]any{"voice": "alloy"})
+		}},
+		{"delete assistant", sb.RoleAdmin, 204, func(b, tk string) *resp { return a.do("DELETE", b+"/assistants/"+fresh("assistant"), tk, nil) }},
+
+		{"list workflows", sb.RoleMember, 200, get("/workflows")},
+		{"get workflow", sb.RoleMember, 200, get("/workflows/" + wf)},
+		{"versions", sb.RoleMember, 200, get("/workflows/" + wf + "/versions")},
+		{"create workflow", sb.RoleAdmin, 201, func(b, tk string) *resp {
+			return a.do("POST", b+"/workflows", tk, map[string]any{"name": "New", "definition": map[string]any{}})
+		}},
+		{"edit workflow", sb.RoleAdmin, 200, func(b, tk string) *resp {
+			return a.do("PATCH", b+"/workflows/"+wf, tk, map[string]any{"definition": map[string]any{"start": "hi"}})
+		}},
+		{"deploy workflow", sb.RoleAdmin, 201, func(b, tk string) *resp { return a.do("POST", b+"/workflows/"+wf+"/deploy", tk, nil) }},
+		{"delete workflow", sb.RoleAdmin, 204, func(b, tk string) *resp { return a.do("DELETE", b+"/workflows/"+fresh("workflow"), tk, nil) }},
+
+		{"list contacts", sb.RoleMember, 200, get("/contacts")},
+		{"get contact", sb.RoleMember, 200, get("/contacts/" + con)},
+		{"import progress", sb.RoleMember, 200, get("/contacts/imports/" + imp)},
+		{"rejected rows", sb.RoleMember, 200, func(b, tk string) *resp {
+			req, _ := http.NewRequest("GET", a.srv.URL+b+"/contacts/imports/"+imp+"/rejected", nil)
+			req.Header.Set("Authorization", "Bearer "+tk)
+			return a.send(req)
+		}},
+		{"create contact", sb.RoleManager, 201, func(b, tk string) *resp {
+			return a.do("POST", b+"/contacts", tk, map[string]any{"phone": nextPhone()})
+		}},
+		{"edit contact", sb.RoleManager, 200, func(b, tk string) *resp {
+			return a.do("PATCH", b+"/contacts/"+con, tk, map[string]any{"company": "Acme"})
+		}},
+		{"tag contacts", sb.RoleManager, 200, func(b, tk string) *resp {
+			return a.do("POST", b+"/contacts/tags", tk, map[string]any{"contact_ids": []string{con}, "add": []string{"x"}})
+		}},
+		{"import", sb.RoleManager, 202, func(b, tk string) *resp {
+			return a.upload(strings.TrimPrefix(b, "/api/v1/workspaces/"), tk, "phone\n"+nextPhone()+"\n", nil)
+		}},
+		{"delete contact", sb.RoleManager, 204, func(b, tk string) *resp { return a.do("DELETE", b+"/contacts/"+fresh("contact"), tk, nil) }},
+
+		{"list campaigns", sb.RoleMember, 200, get("/campaigns")},
+		{"get campaign", sb.RoleMember, 200, get("/campaigns/" + cmp)},
+		{"start campaign", sb.RoleMember, 200, func(b, tk string) *resp { return a.do("POST", b+"/campaigns/"+fresh("draft")+"/start", tk, nil) }},
+		{"pause campaign", sb.RoleMember, 200, func(b, tk string) *resp { return a.do("POST", b+"/campaigns/"+fresh("running")+"/pause", tk, nil) }},
+		{"resume campaign", sb.RoleMember, 200, func(b, tk string) *resp { return a.do("POST", b+"/campaigns/"+fresh("paused")+"/resume", tk, nil) }},
+		{"stop campaign", sb.RoleMember, 200, func(b, tk string) *resp { return a.do("POST", b+"/campaigns/"+fresh("running")+"/stop", tk, nil) }},
+		{"create campaign", sb.RoleManager, 201, func(b, tk string) *resp { return a.do("POST", b+"/campaigns", tk, campaignBody(ast)) }},
+		{"edit campaign", sb.RoleManager, 200, func(b, tk string) *resp {
+			return a.do("PATCH", b+"/campaigns/"+cmp, tk, map[string]any{"max_concurrent_calls": 3})
+		}},
+		{"delete campaign", sb.RoleManager, 204, func(b, tk string) *resp { return a.do("DELETE", b+"/campaigns/"+fresh("draft"), tk, nil) }},
+
+		{"list calls", sb.RoleViewer, 200, get("/calls")},
+		{"get call", sb.RoleViewer, 200, get("/calls/" + call)},
+		{"analytics", sb.RoleViewer, 200, get("/analytics")},
+		{"conversation", sb.RoleMember, 200, get("/calls/" + call + "/conversation")},
+		{"report call", sb.RoleAdmin, 201, func(b, tk string) *resp {
+			seq++
+			return a.do("POST", b+"/calls", tk, callBody(fmt.Sprintf("rep-%d", seq), "2026-03-01T09:00:00Z", "2026-03-01T09:00:10Z"))
+		}},
+		{"authorize call", sb.RoleAdmin, 200, func(b, tk string) *resp {
+			return a.do("POST", b+"/calls/authorize", tk, map[string]any{"estimated_seconds": 60})
+		}},
+	}
+}
+
+// runProbes checks every probe for every role in tokens (RoleNone = no role).
+func runProbes(t *testing.T, what, base string, probes []resourceProbe, tokens map[sb.Role]string) {
+	t.Helper()
+	for _, p := range probes {
+		for _, role := range roleOrder {
+			tok, ok := tokens[role]
+			if !ok {
+				continue
+			}
+			r := p.call(base, tok)
+			switch {
+			case role == sb.RoleNone:
+				if r.Status != 404 || r.Str("code") != "not_found" {
+					t.Errorf("%s: %s as non-member: %d, want 404 not_found: %s", what, p.name, r.Status, r.Raw)
+				}
+			case role.AtLeast(p.min):
+				if r.Status != p.ok {
+					t.Errorf("%s: %s as %s: %d, want %d: %s", what, p.name, role, r.Status, p.ok, r.Raw)
+				}
+			default:
+				if r.Status != 403 || r.Str("code") != "forbidden" {
+					t.Errorf("%s: %s as %s: %d, want 403 forbidden: %s", what, p.name, role, r.Status, r.Raw)
+				}
+			}
+			if r.Status >= 400 && r.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s: %s as %s: error without problem+json", what, p.name, role)
+			}
+		}
+		if r := p.call(base, ""); r.Status != 401 {
+			t.Errorf("%s: %s without a token: %d, want 401", what, p.name, r.Status)
+		}
+	}
+}
+
+// TestContract2ResourceRoleTable: permissions.md for every resource endpoint, by
+// direct roles in a simple workspace and by roles inherited from an agency in a
+// client sub-workspace.
+func TestContract2ResourceRoleTable(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		tm := a.roleTeam()
+		a.grant(tm.owner.AccountID, 1000)
+		runProbes(t, "direct", tm.path(""), resourceProbes(t, a, tm.ws, tm.owner.Token), tm.tokens)
+
+		owner := a.signUp("RAOwner")
+		a.setPlan(owner.AccountID, "enterprise")
+		a.grant(owner.AccountID, 1000)
+		agency := a.createWorkspace(owner.Token, map[string]any{"name": "RAgency", "type": "agency"})
+		client := a.createWorkspace(owner.Token, map[string]any{"name": "RClient", "parent_id": agency})
+		tokens := map[sb.Role]string{sb.RoleOwner: owner.Token}
+		for _, r := range []sb.Role{sb.RoleViewer, sb.RoleMember, sb.RoleManager, sb.RoleAdmin} {
+			u := a.signUp("RAg" + string(r))
+			a.join(agency, u, r)
+			tokens[r] = u.Token
+		}
+		// A member of another client of the same agency is a non-member here.
+		other := a.createWorkspace(owner.Token, map[string]any{"name": "ROther", "parent_id": agency})
+		sib := a.signUp("RSibling")
+		a.join(other, sib, sb.RoleAdmin)
+		tokens[sb.RoleNone] = sib.Token
+		runProbes(t, "inherited", "/api/v1/workspaces/"+client, resourceProbes(t, a, client, owner.Token), tokens)
+	})
+}
