@@ -814,3 +814,158 @@ func TestContract2ResourceRoleTable(t *testing.T) {
 		runProbes(t, "inherited", "/api/v1/workspaces/"+client, resourceProbes(t, a, client, owner.Token), tokens)
 	})
 }
+
+// twoOwners are two people each with their own workspace (for cross-workspace ids).
+func twoOwners(a *api) (user, user) {
+	u, v := a.signUp("Mine"), a.signUp("Theirs")
+	a.grant(u.AccountID, 100)
+	a.grant(v.AccountID, 100)
+	return u, v
+}
+
+// crossWorkspace checks that an id of v's workspace, used under u's workspace,
+// answers 404 for every method, and that v's resource did not change.
+func crossWorkspace(t *testing.T, a *api, u, v user, kind, id string, patch any) {
+	t.Helper()
+	mine := "/api/v1/workspaces/" + u.WorkspaceID + "/" + kind + "/" + id
+	theirs := "/api/v1/workspaces/" + v.WorkspaceID + "/" + kind + "/" + id
+	before := a.do("GET", theirs, v.Token, nil).want(t, 200)
+	problem(t, a.do("GET", mine, u.Token, nil), 404, "not_found")
+	if patch != nil {
+		problem(t, a.do("PATCH", mine, u.Token, patch), 404, "not_found")
+	}
+	problem(t, a.do("DELETE", mine, u.Token, nil), 404, "not_found")
+	// And through the right workspace but the wrong caller.
+	problem(t, a.do("GET", theirs, u.Token, nil), 404, "not_found")
+	after := a.do("GET", theirs, v.Token, nil).want(t, 200)
+	if !bytes.Equal(before.Raw, after.Raw) {
+		t.Errorf("%s %s changed through another workspace:\n%s\n%s", kind, id, before.Raw, after.Raw)
+	}
+}
+
+func TestContract2Assistants(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u, v := twoOwners(a)
+		base := "/api/v1/workspaces/" + u.WorkspaceID + "/assistants"
+		full := map[string]any{"name": "Ada", "first_message": "Hello!", "system_prompt": "Be kind.", "voice": "alloy", "language": "en-US", "model": "gpt-4o"}
+		c := a.do("POST", base, u.Token, full).want(t, 201)
+		shape(t, "assistant", c.Body, assistantShape)
+		for k, want := range full {
+			if c.Body[k] != want {
+				t.Errorf("assistant %s = %v, want %v", k, c.Body[k], want)
+			}
+		}
+		id := c.Str("id")
+		g := a.do("GET", base+"/"+id, u.Token, nil).want(t, 200)
+		shape(t, "got assistant", g.Body, assistantShape)
+		p := a.do("PATCH", base+"/"+id, u.Token, map[string]any{"voice": "verse"}).want(t, 200)
+		if p.Str("voice") != "verse" || p.Str("name") != "Ada" || p.Str("system_prompt") != "Be kind." {
+			t.Errorf("PATCH changes only what it names: %s", p.Raw)
+		}
+		for name, c := range map[string]struct {
+			body any
+			loc  string
+		}{
+			"no name":       {map[string]any{"voice": "x"}, "body.name"},
+			"blank name":    {map[string]any{"name": "   "}, "body.name"},
+			"long name":     {map[string]any{"name": strings.Repeat("n", 101)}, "body.name"},
+			"long prompt":   {map[string]any{"name": "A", "system_prompt": strings.Repeat("p", sb.MaxSystemPrompt+1)}, "body.system_prompt"},
+			"long first":    {map[string]any{"name": "A", "first_message": strings.Repeat("p", sb.MaxFirstMessage+1)}, "body.first_message"},
+			"bad language":  {map[string]any{"name": "A", "language": "english please"}, "body.language"},
+			"number name":   {map[string]any{"name": 5}, "body.name"},
+			"unknown field": {map[string]any{"name": "A", "temperature": 0.2}, "body.temperature"},
+		} {
+			fieldErrors(t, "create "+name, a.do("POST", base, u.Token, c.body), c.loc)
+			if name != "no name" {
+				fieldErrors(t, "edit "+name, a.do("PATCH", base+"/"+id, u.Token, c.body), c.loc)
+			}
+		}
+		if n := len(a.do("GET", base, u.Token, nil).want(t, 200).Items()); n != 1 {
+			t.Errorf("refused creates made assistants: %d", n)
+		}
+		if now := a.do("GET", base+"/"+id, u.Token, nil).want(t, 200); now.Str("name") != "Ada" || now.Str("voice") != "verse" {
+			t.Errorf("refused edits changed the assistant: %s", now.Raw)
+		}
+		for i := range 3 {
+			a.do("POST", base, u.Token, map[string]any{"name": fmt.Sprintf("A%d", i)}).want(t, 201)
+		}
+		for _, it := range checkPaging(t, a, u.Token, base, 4) {
+			shape(t, "listed assistant", it, assistantShape)
+		}
+		theirs := a.do("POST", "/api/v1/workspaces/"+v.WorkspaceID+"/assistants", v.Token, map[string]any{"name": "Theirs"}).want(t, 201).Str("id")
+		crossWorkspace(t, a, u, v, "assistants", theirs, map[string]any{"name": "Stolen"})
+		a.do("DELETE", base+"/"+id, u.Token, nil).want(t, 204)
+		problem(t, a.do("GET", base+"/"+id, u.Token, nil), 404, "not_found")
+		problem(t, a.do("PATCH", base+"/"+id, u.Token, map[string]any{"name": "Back"}), 404, "not_found")
+		problem(t, a.do("DELETE", base+"/"+id, u.Token, nil), 404, "not_found")
+	})
+}
+
+func TestContract2Workflows(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u, v := twoOwners(a)
+		base := "/api/v1/workspaces/" + u.WorkspaceID + "/workflows"
+		c := a.do("POST", base, u.Token, map[string]any{"name": "Intake", "definition": map[string]any{"steps": []any{"greet"}}}).want(t, 201)
+		shape(t, "workflow", c.Body, workflowShape)
+		id := c.Str("id")
+		for name, c := range map[string]struct {
+			body any
+			loc  string
+		}{
+			"array definition":  {map[string]any{"name": "W", "definition": []any{1, 2}}, "body.definition"},
+			"string definition": {map[string]any{"name": "W", "definition": "steps"}, "body.definition"},
+			"number definition": {map[string]any{"name": "W", "definition": 3}, "body.definition"},
+			"long name":         {map[string]any{"name": strings.Repeat("w", 101), "definition": map[string]any{}}, "body.name"},
+			"unknown field":     {map[string]any{"name": "W", "version": 3}, "body.version"},
+		} {
+			fieldErrors(t, "create "+name, a.do("POST", base, u.Token, c.body), c.loc)
+			fieldErrors(t, "edit "+name, a.do("PATCH", base+"/"+id, u.Token, c.body), c.loc)
+		}
+		if n := len(a.do("GET", base, u.Token, nil).want(t, 200).Items()); n != 1 {
+			t.Errorf("refused creates made workflows: %d", n)
+		}
+		d1 := a.do("POST", base+"/"+id+"/deploy", u.Token, nil).want(t, 201)
+		shape(t, "deploy", d1.Body, versionShape)
+		if d1.Get("version") != float64(1) {
+			t.Errorf("first deploy: %s", d1.Raw)
+		}
+		// Editing the draft never changes a deployed version.
+		e := a.do("PATCH", base+"/"+id, u.Token, map[string]any{"definition": map[string]any{"steps": []any{"greet", "ask"}}}).want(t, 200)
+		shape(t, "edited workflow", e.Body, workflowShape)
+		if steps, _ := e.Get("definition.steps").([]any); len(steps) != 2 || e.Str("name") != "Intake" {
+			t.Errorf("edited draft: %s", e.Raw)
+		}
+		d2 := a.do("POST", base+"/"+id+"/deploy", u.Token, nil).want(t, 201)
+		if d2.Get("version") != float64(2) {
+			t.Errorf("second deploy: %s", d2.Raw)
+		}
+		a.do("POST", base+"/"+id+"/deploy", u.Token, nil).want(t, 201)
+		vs := a.do("GET", base+"/"+id+"/versions", u.Token, nil).want(t, 200)
+		shape(t, "versions", vs.Body, listShape)
+		byVersion := map[float64]map[string]any{}
+		for _, it := range vs.Items() {
+			shape(t, "version", it, map[string]string{"version": "number", "deployed_at": "time", "definition": "object"})
+			byVersion[it["version"].(float64)] = it
+		}
+		if len(byVersion) != 3 {
+			t.Fatalf("versions: %s", vs.Raw)
+		}
+		if steps, _ := byVersion[1]["definition"].(map[string]any)["steps"].([]any); len(steps) != 1 {
+			t.Errorf("version 1 changed with the draft: %v", byVersion[1])
+		}
+		checkPaging(t, a, u.Token, base+"/"+id+"/versions", 3)
+		for i := range 2 {
+			a.do("POST", base, u.Token, map[string]any{"name": fmt.Sprintf("W%d", i)}).want(t, 201)
+		}
+		checkPaging(t, a, u.Token, base, 3)
+
+		theirs := a.do("POST", "/api/v1/workspaces/"+v.WorkspaceID+"/workflows", v.Token, map[string]any{"name": "Theirs", "definition": map[string]any{}}).want(t, 201).Str("id")
+		crossWorkspace(t, a, u, v, "workflows", theirs, map[string]any{"name": "Stolen"})
+		problem(t, a.do("POST", base+"/"+theirs+"/deploy", u.Token, nil), 404, "not_found")
+		problem(t, a.do("GET", base+"/"+theirs+"/versions", u.Token, nil), 404, "not_found")
+		if n := len(a.do("GET", "/api/v1/workspaces/"+v.WorkspaceID+"/workflows/"+theirs+"/versions", v.Token, nil).want(t, 200).Items()); n != 0 {
+			t.Errorf("a deploy through another workspace made a version")
+		}
+		problem(t, a.do("POST", base+"/wf_missing/deploy", u.Token, nil), 404, "not_found")
+	})
+}
