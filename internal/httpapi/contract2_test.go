@@ -969,3 +969,315 @@ func TestContract2Workflows(t *testing.T) {
 		problem(t, a.do("POST", base+"/wf_missing/deploy", u.Token, nil), 404, "not_found")
 	})
 }
+
+func TestContract2Contacts(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u, v := twoOwners(a)
+		base := "/api/v1/workspaces/" + u.WorkspaceID + "/contacts"
+		c := a.do("POST", base, u.Token, map[string]any{"first_name": "Ada", "last_name": "Lovelace", "phone": "+44 20 7946 0958",
+			"email": "ada@example.com", "company": "Engines Ltd", "tags": []string{"vip", "london"}}).want(t, 201)
+		shape(t, "contact", c.Body, contactShape)
+		if c.Str("phone") != "+442079460958" {
+			t.Errorf("phone not E.164: %s", c.Raw)
+		}
+		ada := c.Str("id")
+		bob := a.do("POST", base, u.Token, map[string]any{"first_name": "Bob", "phone": "+14155550123", "tags": []string{"vip"}}).want(t, 201).Str("id")
+		cat := a.do("POST", base, u.Token, map[string]any{"first_name": "Cat", "phone": "+14155550124", "company": "Lovelace & Co"}).want(t, 201).Str("id")
+		shape(t, "got contact", a.do("GET", base+"/"+ada, u.Token, nil).want(t, 200).Body, contactShape)
+
+		// Bad input: 422 naming the field; nothing made or changed.
+		for name, c := range map[string]struct {
+			body any
+			loc  string
+		}{
+			"no phone":       {map[string]any{"first_name": "X"}, "body.phone"},
+			"local phone":    {map[string]any{"phone": "555 0100"}, "body.phone"},
+			"letters phone":  {map[string]any{"phone": "call me"}, "body.phone"},
+			"bad email":      {map[string]any{"phone": "+14155550199", "email": "x@"}, "body.email"},
+			"long tag":       {map[string]any{"phone": "+14155550199", "tags": []string{strings.Repeat("t", 51)}}, "body.tags"},
+			"tags string":    {map[string]any{"phone": "+14155550199", "tags": "vip"}, "body.tags"},
+			"unknown field":  {map[string]any{"phone": "+14155550199", "notes": "x"}, "body.notes"},
+			"long last name": {map[string]any{"phone": "+14155550199", "last_name": strings.Repeat("l", 101)}, "body.last_name"},
+		} {
+			fieldErrors(t, "create "+name, a.do("POST", base, u.Token, c.body), c.loc)
+			if name != "no phone" {
+				fieldErrors(t, "edit "+name, a.do("PATCH", base+"/"+ada, u.Token, c.body), c.loc)
+			}
+		}
+		if n := len(a.contacts(u.WorkspaceID, u.Token, "")); n != 3 {
+			t.Errorf("refused creates made contacts: %d", n)
+		}
+		if g := a.do("GET", base+"/"+ada, u.Token, nil).want(t, 200); g.Str("phone") != "+442079460958" || g.Str("email") != "ada@example.com" || tagsOf(g.Body) != "london,vip" {
+			t.Errorf("refused edits changed the contact: %s", g.Raw)
+		}
+		// Another contact's phone: a conflict, not a second contact.
+		if r := a.do("POST", base, u.Token, map[string]any{"phone": "+1 415 555 0123"}); r.Status != 409 {
+			t.Errorf("duplicate phone: %d %s", r.Status, r.Raw)
+		} else {
+			problem(t, r, 409, r.Str("code"))
+		}
+
+		// PATCH changes only what it names; tags replace.
+		p := a.do("PATCH", base+"/"+ada, u.Token, map[string]any{"company": "Analytical Engines", "tags": []string{"gold"}}).want(t, 200)
+		shape(t, "edited contact", p.Body, contactShape)
+		if p.Str("company") != "Analytical Engines" || p.Str("first_name") != "Ada" || tagsOf(p.Body) != "gold" {
+			t.Errorf("edited: %s", p.Raw)
+		}
+
+		// Filters.
+		ids := func(items []map[string]any) string {
+			var out []string
+			for _, it := range items {
+				switch it["id"] {
+				case ada:
+					out = append(out, "ada")
+				case bob:
+					out = append(out, "bob")
+				case cat:
+					out = append(out, "cat")
+				default:
+					out = append(out, "?")
+				}
+			}
+			return strings.Join(out, ",")
+		}
+		for q, want := range map[string]string{
+			"?tag=vip": "bob", "?tag=gold": "ada", "?tag=none": "",
+			"?q=lovelace": "ada,cat", "?q=LOVELACE": "ada,cat", "?q=bob": "bob", "?q=engines": "ada", "?q=ada%40example.com": "ada",
+			"?q=lovelace&tag=gold": "ada", "?q=%25": "", "?q=_": "",
+		} {
+			r := a.do("GET", base+q, u.Token, nil).want(t, 200)
+			shape(t, "contacts"+q, r.Body, listShape)
+			if got := ids(r.Items()); got != want {
+				t.Errorf("contacts%s: %s, want %s", q, got, want)
+			}
+		}
+		for i := range 3 {
+			a.do("POST", base, u.Token, map[string]any{"phone": fmt.Sprintf("+1415555%04d", 7000+i), "tags": []string{"vip"}}).want(t, 201)
+		}
+		checkPaging(t, a, u.Token, base, 6)
+		checkPaging(t, a, u.Token, base+"?tag=vip", 4)
+
+		// Bulk tags.
+		theirs := a.do("POST", "/api/v1/workspaces/"+v.WorkspaceID+"/contacts", v.Token, map[string]any{"phone": "+14155550123", "tags": []string{"keep"}}).want(t, 201).Str("id")
+		a.do("POST", base+"/tags", u.Token, map[string]any{"contact_ids": []string{bob, cat}, "add": []string{"q3"}, "remove": []string{"vip"}}).want(t, 200)
+		if g := a.do("GET", base+"/"+bob, u.Token, nil).want(t, 200); tagsOf(g.Body) != "q3" {
+			t.Errorf("bob's tags after bulk tagging: %s", g.Raw)
+		}
+		if g := a.do("GET", base+"/"+cat, u.Token, nil).want(t, 200); tagsOf(g.Body) != "q3" {
+			t.Errorf("cat's tags after bulk tagging: %s", g.Raw)
+		}
+		r := a.do("POST", base+"/tags", u.Token, map[string]any{"contact_ids": []string{theirs}, "add": []string{"stolen"}, "remove": []string{"keep"}})
+		if r.Status != 200 && r.Status != 404 {
+			t.Errorf("tagging another workspace's contact: %d %s", r.Status, r.Raw)
+		}
+		if g := a.do("GET", "/api/v1/workspaces/"+v.WorkspaceID+"/contacts/"+theirs, v.Token, nil).want(t, 200); tagsOf(g.Body) != "keep" {
+			t.Errorf("tags of another workspace's contact changed: %s", g.Raw)
+		}
+		for name, body := range map[string]map[string]any{
+			"no ids":      {"contact_ids": []string{}, "add": []string{"x"}},
+			"no tags":     {"contact_ids": []string{bob}},
+			"long tag":    {"contact_ids": []string{bob}, "add": []string{strings.Repeat("t", 51)}},
+			"ids string":  {"contact_ids": bob, "add": []string{"x"}},
+			"other field": {"contact_ids": []string{bob}, "add": []string{"x"}, "replace": true},
+		} {
+			fieldErrors(t, "tags "+name, a.do("POST", base+"/tags", u.Token, body), "body")
+		}
+		if g := a.do("GET", base+"/"+bob, u.Token, nil).want(t, 200); tagsOf(g.Body) != "q3" {
+			t.Errorf("refused tagging changed tags: %s", g.Raw)
+		}
+
+		crossWorkspace(t, a, u, v, "contacts", theirs, map[string]any{"company": "Stolen"})
+		a.do("DELETE", base+"/"+ada, u.Token, nil).want(t, 204)
+		problem(t, a.do("GET", base+"/"+ada, u.Token, nil), 404, "not_found")
+		problem(t, a.do("DELETE", base+"/"+ada, u.Token, nil), 404, "not_found")
+	})
+}
+
+func TestContract2ContactImports(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u, v := twoOwners(a)
+		ws := u.WorkspaceID
+		base := "/api/v1/workspaces/" + ws + "/contacts"
+		old := a.do("POST", base, u.Token, map[string]any{"first_name": "Old", "phone": "+14155550100", "tags": []string{"kept"}}).want(t, 201).Str("id")
+		// A header named exactly like the fields.
+		file := "first_name,last_name,phone,email,company,tags\n" +
+			"Ada,Lovelace,+1 415 555 0100,ada@example.com,Engines,vip\n" +
+			"Bob,Byte,4155550101,,,\n" +
+			"Cat,,not a phone,,,\n" +
+			"Dan,,+14155550102,no-email,,\n"
+		r := a.upload(ws, u.Token, file, map[string]string{"tags": "spring, import", "default_region": "US"})
+		r.want(t, 202)
+		shape(t, "import", r.Body, importShape)
+		st := r.Str("status")
+		if st != "queued" && st != "running" && st != "completed" && st != "failed" {
+			t.Errorf("import status %q", st)
+		}
+		id := r.Str("id")
+		a.runImports()
+		g := a.do("GET", base+"/imports/"+id, u.Token, nil).want(t, 200)
+		shape(t, "import progress", g.Body, importShape)
+		if g.Str("id") != id || g.Str("status") != "completed" || num(g, "rows_total") != 4 || num(g, "rows_imported") != 2 || num(g, "rows_rejected") != 2 {
+			t.Errorf("import progress: %s", g.Raw)
+		}
+		// The row with an existing phone updated that contact.
+		cs := byPhone(a.contacts(ws, u.Token, ""))
+		if len(cs) != 2 || cs["+14155550100"]["id"] != old || cs["+14155550100"]["first_name"] != "Ada" {
+			t.Errorf("after import: %v", cs)
+		}
+		for _, tag := range []string{"spring", "import", "vip"} {
+			if !strings.Contains(","+tagsOf(cs["+14155550100"])+",", ","+tag+",") {
+				t.Errorf("imported contact lacks tag %s: %v", tag, cs["+14155550100"])
+			}
+		}
+		if !strings.Contains(tagsOf(cs["+14155550101"]), "spring") {
+			t.Errorf("the tags part applies to every row: %v", cs["+14155550101"])
+		}
+		res, recs := csvRecords(t, a, base+"/imports/"+id+"/rejected", u.Token)
+		if res.Status != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("rejected rows: %d %q", res.Status, res.Header.Get("Content-Type"))
+		}
+		if len(recs) != 3 || recs[0][len(recs[0])-1] != "reason" {
+			t.Fatalf("rejected CSV: %q", recs)
+		}
+		for _, rec := range recs[1:] {
+			if rec[len(rec)-1] == "" {
+				t.Errorf("rejected row without a reason: %q", rec)
+			}
+		}
+		// Another workspace's import: 404 problem documents.
+		vImp := a.upload(v.WorkspaceID, v.Token, "phone\n+14155550100\n", nil).want(t, 202).Str("id")
+		problem(t, a.do("GET", base+"/imports/"+vImp, u.Token, nil), 404, "not_found")
+		rr, _ := csvRecords(t, a, base+"/imports/"+vImp+"/rejected", u.Token)
+		if rr.Status != 404 || rr.Header.Get("Content-Type") != "application/problem+json" || rr.Str("code") != "not_found" {
+			t.Errorf("rejected rows of another workspace's import: %d %s %s", rr.Status, rr.Header.Get("Content-Type"), rr.Raw)
+		}
+		problem(t, a.do("GET", base+"/imports/imp_missing", u.Token, nil), 404, "not_found")
+		// Refused uploads are problem documents.
+		for name, c := range map[string]struct {
+			file   string
+			parts  map[string]string
+			status int
+		}{
+			"no phone column": {"name,email\nAda,a@example.com\n", nil, 422},
+			"bad region":      {"phone\n+14155550100\n", map[string]string{"default_region": "XX"}, 422},
+			"bad mapping":     {"phone\n+14155550100\n", map[string]string{"mapping": "{not json"}, 422},
+		} {
+			r := a.upload(ws, u.Token, c.file, c.parts)
+			if r.Status != c.status || r.Header.Get("Content-Type") != "application/problem+json" || r.Str("code") != "validation_failed" {
+				t.Errorf("%s: %d %s %s", name, r.Status, r.Header.Get("Content-Type"), r.Raw)
+			}
+		}
+		problem(t, a.do("POST", base+"/imports", u.Token, map[string]any{"file": "phone\n"}), 400, "bad_request")
+	})
+}
+
+func TestContract2Campaigns(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u, v := twoOwners(a)
+		f := a.campaignFixture(u)
+		c := a.do("POST", f.base, u.Token, campaignBody(f.assistant)).want(t, 201)
+		shape(t, "campaign", c.Body, campaignShape)
+		shape(t, "campaign.schedule", c.Body["schedule"], scheduleShape)
+		if c.Str("status") != "draft" || c.Get("audience_size") != float64(3) || c.Str("assistant_id") != f.assistant || c.Str("contact_tag") != "vip" || c.Get("max_concurrent_calls") != float64(5) {
+			t.Errorf("campaign: %s", c.Raw)
+		}
+		if c.Str("schedule.timezone") != "Europe/Paris" || c.Str("schedule.start_time") != "09:00" || c.Str("schedule.end_time") != "17:30" || c.Str("schedule.start_date") != "2026-03-02" {
+			t.Errorf("schedule: %s", c.Raw)
+		}
+		id := c.Str("id")
+		g := a.do("GET", f.base+"/"+id, u.Token, nil).want(t, 200)
+		shape(t, "got campaign", g.Body, campaignShape)
+		// Optional dates may be left out.
+		nb := campaignBody(f.assistant)
+		nb["schedule"] = map[string]any{"timezone": "UTC", "days": []string{"sat"}, "start_time": "10:00", "end_time": "12:00"}
+		nd := a.do("POST", f.base, u.Token, nb).want(t, 201)
+		if nd.Get("schedule.start_date") != nil || nd.Get("schedule.end_date") != nil {
+			t.Errorf("schedule without dates: %s", nd.Raw)
+		}
+		// The audience follows the tag.
+		a.seedTaggedContacts(u.WorkspaceID, "vip", 2)
+		if n := a.do("GET", f.base+"/"+id, u.Token, nil).want(t, 200).Get("audience_size"); n != float64(5) {
+			t.Errorf("audience_size after more tagged contacts: %v", n)
+		}
+
+		sched := func(k string, val any) map[string]any {
+			s := map[string]any{"timezone": "UTC", "days": []string{"mon"}, "start_time": "09:00", "end_time": "17:00"}
+			s[k] = val
+			b := campaignBody(f.assistant)
+			b["schedule"] = s
+			return b
+		}
+		with := func(k string, val any) map[string]any {
+			b := campaignBody(f.assistant)
+			b[k] = val
+			return b
+		}
+		for name, c := range map[string]struct {
+			body any
+			loc  string
+		}{
+			"no name":          {map[string]any{"contact_tag": "vip"}, "body.name"},
+			"status":           {with("status", "running"), "body.status"},
+			"concurrency 0":    {with("max_concurrent_calls", 0), "body.max_concurrent_calls"},
+			"concurrency str":  {with("max_concurrent_calls", "5"), "body.max_concurrent_calls"},
+			"bad timezone":     {sched("timezone", "Mars/Olympus"), "body.schedule.timezone"},
+			"bad day":          {sched("days", []string{"funday"}), "body.schedule.days"},
+			"no days":          {sched("days", []string{}), "body.schedule.days"},
+			"12h time":         {sched("start_time", "9am"), "body.schedule.start_time"},
+			"end before start": {sched("end_time", "08:00"), "body.schedule.end_time"},
+			"bad date":         {sched("start_date", "03/02/2026"), "body.schedule.start_date"},
+			"their assistant":  {with("assistant_id", a.do("POST", "/api/v1/workspaces/"+v.WorkspaceID+"/assistants", v.Token, map[string]any{"name": "T"}).want(t, 201).Str("id")), "body.assistant_id"},
+			"unknown field":    {with("dial_rate", 3), "body.dial_rate"},
+		} {
+			fieldErrors(t, "create "+name, a.do("POST", f.base, u.Token, c.body), c.loc)
+			if name != "no name" {
+				fieldErrors(t, "edit "+name, a.do("PATCH", f.base+"/"+id, u.Token, c.body), c.loc)
+			}
+		}
+		if n := len(a.do("GET", f.base, u.Token, nil).want(t, 200).Items()); n != 2 {
+			t.Errorf("refused creates made campaigns: %d", n)
+		}
+		if now := a.do("GET", f.base+"/"+id, u.Token, nil).want(t, 200); now.Str("status") != "draft" || now.Str("schedule.timezone") != "Europe/Paris" || now.Str("assistant_id") != f.assistant {
+			t.Errorf("refused edits changed the campaign: %s", now.Raw)
+		}
+		p := a.do("PATCH", f.base+"/"+id, u.Token, map[string]any{"name": "Renamed"}).want(t, 200)
+		shape(t, "edited campaign", p.Body, campaignShape)
+		if p.Str("name") != "Renamed" || p.Get("max_concurrent_calls") != float64(5) {
+			t.Errorf("edited: %s", p.Raw)
+		}
+
+		// Actions answer the campaign; a wrong state is 409 invalid_state and changes nothing.
+		for _, step := range []struct{ action, status string }{{"start", "running"}, {"pause", "paused"}, {"resume", "running"}, {"stop", "stopped"}} {
+			r := a.do("POST", f.base+"/"+id+"/"+step.action, u.Token, nil).want(t, 200)
+			shape(t, step.action, r.Body, campaignShape)
+			if r.Str("status") != step.status {
+				t.Errorf("%s: %s", step.action, r.Raw)
+			}
+		}
+		for _, action := range []string{"start", "pause", "resume", "stop"} {
+			problem(t, a.do("POST", f.base+"/"+id+"/"+action, u.Token, nil), 409, "invalid_state")
+		}
+		draft := nd.Str("id")
+		for _, action := range []string{"pause", "resume", "stop"} {
+			problem(t, a.do("POST", f.base+"/"+draft+"/"+action, u.Token, nil), 409, "invalid_state")
+		}
+		if s := a.do("GET", f.base+"/"+draft, u.Token, nil).want(t, 200).Str("status"); s != "draft" {
+			t.Errorf("refused actions changed the status to %s", s)
+		}
+		for i := range 2 {
+			a.do("POST", f.base, u.Token, with("name", fmt.Sprintf("C%d", i))).want(t, 201)
+		}
+		checkPaging(t, a, u.Token, f.base, 4)
+
+		vf := a.campaignFixture(v)
+		theirs := a.do("POST", vf.base, v.Token, campaignBody(vf.assistant)).want(t, 201).Str("id")
+		crossWorkspace(t, a, u, v, "campaigns", theirs, map[string]any{"name": "Stolen"})
+		for _, action := range []string{"start", "pause", "resume", "stop"} {
+			problem(t, a.do("POST", f.base+"/"+theirs+"/"+action, u.Token, nil), 404, "not_found")
+		}
+		if s := a.do("GET", vf.base+"/"+theirs, v.Token, nil).want(t, 200).Str("status"); s != "draft" {
+			t.Errorf("another workspace started the campaign: %s", s)
+		}
+	})
+}
