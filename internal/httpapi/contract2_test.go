@@ -1281,3 +1281,172 @@ func TestContract2Campaigns(t *testing.T) {
 		}
 	})
 }
+
+func TestContract2Calls(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u, v := twoOwners(a)
+		base := "/api/v1/workspaces/" + u.WorkspaceID
+		ast := a.do("POST", base+"/assistants", u.Token, map[string]any{"name": "Caller"}).want(t, 201).Str("id")
+		a.seedTaggedContacts(u.WorkspaceID, "vip", 1)
+		cmp := a.do("POST", base+"/campaigns", u.Token, campaignBody(ast)).want(t, 201).Str("id")
+		con := a.do("POST", base+"/contacts", u.Token, map[string]any{"phone": "+442071838750"}).want(t, 201).Str("id")
+
+		// The voice engine reports with an admin API key; times with an offset come back in UTC.
+		_, key := a.apiKeyFor(u.Token, u.WorkspaceID, sb.RoleAdmin)
+		body := callBody("eng-1", "2026-03-01T09:00:00+01:00", "2026-03-01T09:02:00+01:00")
+		body["assistant_id"], body["campaign_id"], body["contact_id"] = ast, cmp, con
+		r := a.do("POST", base+"/calls", key, body).want(t, 201)
+		shape(t, "call", r.Body, callShape)
+		if _, ok := r.Body["transcript"]; ok {
+			t.Errorf("the call answer carries the transcript: %s", r.Raw)
+		}
+		if r.Str("started_at") != "2026-03-01T08:00:00Z" || r.Get("duration_seconds") != float64(120) || r.Str("assistant_id") != ast || r.Str("campaign_id") != cmp || r.Str("contact_id") != con {
+			t.Errorf("call: %s", r.Raw)
+		}
+		id := r.Str("id")
+		used := a.do("GET", base, u.Token, nil).want(t, 200).Get("seconds_used")
+		// A replay, even with other data, answers the first call and debits nothing.
+		replay := callBody("eng-1", "2026-03-01T09:00:00Z", "2026-03-01T10:00:00Z")
+		replay["outcome"] = "failed"
+		again := a.do("POST", base+"/calls", key, replay).want(t, 200)
+		shape(t, "replayed call", again.Body, callShape)
+		if again.Str("id") != id || again.Get("duration_seconds") != float64(120) || again.Str("outcome") != "completed" {
+			t.Errorf("replay: %s", again.Raw)
+		}
+		if now := a.do("GET", base, u.Token, nil).want(t, 200).Get("seconds_used"); now != used || used != float64(120) {
+			t.Errorf("seconds_used %v then %v, want 120 once", used, now)
+		}
+		_, memberKey := a.apiKeyFor(u.Token, u.WorkspaceID, sb.RoleMember)
+		problem(t, a.do("POST", base+"/calls", memberKey, callBody("eng-2", "2026-03-01T08:00:00Z", "2026-03-01T08:01:00Z")), 403, "forbidden")
+		problem(t, a.do("POST", base+"/calls/authorize", memberKey, nil), 403, "forbidden")
+		// Ids of another workspace are refused, and nothing is recorded.
+		vAst := a.do("POST", "/api/v1/workspaces/"+v.WorkspaceID+"/assistants", v.Token, map[string]any{"name": "T"}).want(t, 201).Str("id")
+		foreign := callBody("eng-3", "2026-03-01T08:00:00Z", "2026-03-01T08:01:00Z")
+		foreign["assistant_id"] = vAst
+		fieldErrors(t, "foreign assistant", a.do("POST", base+"/calls", key, foreign), "body.assistant_id")
+		fieldErrors(t, "unknown field", a.do("POST", base+"/calls", key, map[string]any{"external_id": "x", "cost": 1}), "body.cost")
+		fieldErrors(t, "speaker", a.do("POST", base+"/calls", key, func() map[string]any {
+			b := callBody("eng-4", "2026-03-01T08:00:00Z", "2026-03-01T08:01:00Z")
+			b["transcript"] = []map[string]any{{"speaker": "bot", "text": "x", "at_ms": 0}}
+			return b
+		}()), "body.transcript")
+
+		g := a.do("GET", base+"/calls/"+id, u.Token, nil).want(t, 200)
+		shape(t, "got call", g.Body, callShape)
+		if _, ok := g.Body["transcript"]; ok {
+			t.Errorf("GET call carries the transcript: %s", g.Raw)
+		}
+		conv := a.do("GET", base+"/calls/"+id+"/conversation", u.Token, nil).want(t, 200)
+		shape(t, "conversation", conv.Body, map[string]string{"transcript": "array", "recording_url": "string|null"})
+		for _, turn := range conv.Body["transcript"].([]any) {
+			shape(t, "turn", turn, map[string]string{"speaker": "string", "text": "string", "at_ms": "number"})
+		}
+
+		// More calls for the filters.
+		for i, o := range []string{"no_answer", "busy", "voicemail", "transferred"} {
+			b := callBody(fmt.Sprintf("f-%d", i), fmt.Sprintf("2026-02-2%dT10:00:00Z", i+1), fmt.Sprintf("2026-02-2%dT10:00:30Z", i+1))
+			b["outcome"] = o
+			if i%2 == 0 {
+				b["assistant_id"] = ast
+			}
+			a.do("POST", base+"/calls", key, b).want(t, 201)
+		}
+		for _, it := range checkPaging(t, a, u.Token, base+"/calls", 5) {
+			shape(t, "listed call", it, callShape)
+			if _, ok := it["transcript"]; ok {
+				t.Errorf("the list carries transcripts")
+			}
+		}
+		count := func(q string) int {
+			r := a.do("GET", base+"/calls"+q, u.Token, nil).want(t, 200)
+			shape(t, "calls"+q, r.Body, listShape)
+			return len(r.Items())
+		}
+		for q, want := range map[string]int{
+			"?outcome=busy": 1, "?outcome=completed": 1, "?assistant_id=" + ast: 3, "?campaign_id=" + cmp: 1,
+			"?from=2026-02-22T00:00:00Z": 4, "?to=2026-02-22T00:00:00Z": 1, "?from=2026-02-22T00:00:00Z&to=2026-02-24T00:00:00Z": 2,
+			"?assistant_id=" + vAst: 0, "?outcome=no_answer&assistant_id=" + ast: 1,
+		} {
+			if got := count(q); got != want {
+				t.Errorf("calls%s: %d, want %d", q, got, want)
+			}
+		}
+		checkPaging(t, a, u.Token, base+"/calls?assistant_id="+ast, 3)
+		for _, q := range []string{"?outcome=hung_up", "?from=yesterday", "?to=2026-13-01T00:00:00Z", "?from=2026-03-01T00:00:00Z&to=2026-02-01T00:00:00Z"} {
+			problem(t, a.do("GET", base+"/calls"+q, u.Token, nil), 422, "validation_failed")
+		}
+
+		// Another workspace's call: 404 for the call and its conversation.
+		vCall := a.do("POST", "/api/v1/workspaces/"+v.WorkspaceID+"/calls", v.Token, callBody("eng-1", "2026-03-01T08:00:00Z", "2026-03-01T08:00:10Z")).want(t, 201).Str("id")
+		problem(t, a.do("GET", base+"/calls/"+vCall, u.Token, nil), 404, "not_found")
+		problem(t, a.do("GET", base+"/calls/"+vCall+"/conversation", u.Token, nil), 404, "not_found")
+		problem(t, a.do("GET", base+"/calls/cal_missing/conversation", u.Token, nil), 404, "not_found")
+	})
+}
+
+func TestContract2AuthorizeAndAnalytics(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u := a.signUp("Auth")
+		base := "/api/v1/workspaces/" + u.WorkspaceID
+		problem(t, a.do("POST", base+"/calls/authorize", u.Token, map[string]any{"estimated_seconds": 60}), 402, "insufficient_minutes")
+		a.grant(u.AccountID, 5)
+		ok := a.do("POST", base+"/calls/authorize", u.Token, map[string]any{"estimated_seconds": 60}).want(t, 200)
+		shape(t, "authorization", ok.Body, map[string]string{"allowed": "bool", "remaining_seconds": "number|null"})
+		if ok.Get("allowed") != true || ok.Get("remaining_seconds") != float64(300) {
+			t.Errorf("authorize: %s", ok.Raw)
+		}
+		a.do("POST", base+"/calls/authorize", u.Token, nil).want(t, 200)
+		fieldErrors(t, "negative estimate", a.do("POST", base+"/calls/authorize", u.Token, map[string]any{"estimated_seconds": -1}), "body.estimated_seconds")
+		fieldErrors(t, "string estimate", a.do("POST", base+"/calls/authorize", u.Token, map[string]any{"estimated_seconds": "60"}), "body.estimated_seconds")
+		// A call that uses the pool up: 402 with a problem document.
+		a.do("POST", base+"/calls", u.Token, callBody("big", "2026-03-01T08:00:00Z", "2026-03-01T08:05:00Z")).want(t, 201)
+		problem(t, a.do("POST", base+"/calls/authorize", u.Token, nil), 402, "insufficient_minutes")
+
+		ast := a.do("POST", base+"/assistants", u.Token, map[string]any{"name": "A"}).want(t, 201).Str("id")
+		b := callBody("a1", "2026-02-27T10:00:00Z", "2026-02-27T10:00:20Z")
+		b["assistant_id"], b["outcome"] = ast, "voicemail"
+		a.do("POST", base+"/calls", u.Token, b).want(t, 201)
+		an := a.do("GET", base+"/analytics?from=2026-02-26T00:00:00Z&to=2026-03-02T00:00:00Z&interval=day", u.Token, nil).want(t, 200)
+		shape(t, "analytics", an.Body, map[string]string{"totals": "object", "series": "array", "by_assistant": "array"})
+		shape(t, "analytics.totals", an.Body["totals"], map[string]string{"calls": "number", "seconds": "number", "by_outcome": "object"})
+		for o, n := range an.Get("totals.by_outcome").(map[string]any) {
+			if !sb.ValidOutcome(o) || jsonType(n) != "number" {
+				t.Errorf("by_outcome %s = %v", o, n)
+			}
+		}
+		if an.Get("totals.calls") != float64(2) || an.Get("totals.seconds") != float64(320) || an.Get("totals.by_outcome.voicemail") != float64(1) || an.Get("totals.by_outcome.completed") != float64(1) {
+			t.Errorf("analytics totals: %s", an.Raw)
+		}
+		series := an.Body["series"].([]any)
+		if len(series) != 4 {
+			t.Errorf("series for 4 days: %d", len(series))
+		}
+		calls := 0.0
+		for _, p := range series {
+			shape(t, "series point", p, map[string]string{"start": "time", "calls": "number", "seconds": "number"})
+			calls += p.(map[string]any)["calls"].(float64)
+		}
+		if calls != 2 {
+			t.Errorf("series sums to %v calls", calls)
+		}
+		byA := an.Body["by_assistant"].([]any)
+		if len(byA) != 1 {
+			t.Fatalf("by_assistant: %s", an.Raw)
+		}
+		shape(t, "by_assistant", byA[0], map[string]string{"assistant_id": "string", "calls": "number", "seconds": "number"})
+		if byA[0].(map[string]any)["assistant_id"] != ast || byA[0].(map[string]any)["seconds"] != float64(20) {
+			t.Errorf("by_assistant: %v", byA[0])
+		}
+		for _, q := range []string{"?interval=week", "?interval=hour", "?from=yesterday", "?from=2026-03-01T00:00:00Z&to=2026-02-01T00:00:00Z", "?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z"} {
+			problem(t, a.do("GET", base+"/analytics"+q, u.Token, nil), 422, "validation_failed")
+		}
+		// Analytics of a workspace count only its own calls.
+		other := a.signUp("AuthOther")
+		a.grant(other.AccountID, 5)
+		a.do("POST", "/api/v1/workspaces/"+other.WorkspaceID+"/calls", other.Token, callBody("o1", "2026-02-27T10:00:00Z", "2026-02-27T10:00:20Z")).want(t, 201)
+		if again := a.do("GET", base+"/analytics?from=2026-02-26T00:00:00Z&to=2026-03-02T00:00:00Z", u.Token, nil).want(t, 200); again.Get("totals.calls") != float64(2) {
+			t.Errorf("analytics counts another workspace's calls: %s", again.Raw)
+		}
+		problem(t, a.do("GET", "/api/v1/workspaces/"+other.WorkspaceID+"/analytics", u.Token, nil), 404, "not_found")
+	})
+}
