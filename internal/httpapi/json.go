@@ -97,8 +97,9 @@ func decodeError(err error) error {
 		if typ.Field != "" {
 			loc = "body." + typ.Field
 		}
-		return &sb.Error{Code: sb.ECodeValidation, Message: fmt.Sprintf("The field %s must be a %s.", loc, jsonKind(typ.Type.Kind().String())),
-			Fields: []sb.FieldError{{Location: loc, Message: "Must be a " + jsonKind(typ.Type.Kind().String()) + "."}}}
+		kind := withArticle(jsonKind(typ.Type.Kind().String()))
+		return &sb.Error{Code: sb.ECodeValidation, Message: fmt.Sprintf("The field %s must be %s.", loc, kind),
+			Fields: []sb.FieldError{{Location: loc, Message: "Must be " + kind + "."}}}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for this one.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
@@ -118,8 +119,18 @@ func jsonKind(goKind string) string {
 		return "boolean"
 	case "slice", "array":
 		return "list"
+	case "struct", "map":
+		return "JSON object"
 	}
 	return "JSON " + goKind
+}
+
+// withArticle puts "a" or "an" before a kind of JSON value.
+func withArticle(kind string) string {
+	if strings.IndexByte("aeiou", kind[0]) >= 0 {
+		return "an " + kind
+	}
+	return "a " + kind
 }
 
 // encode writes v as JSON with the status.
