@@ -1450,3 +1450,46 @@ func TestContract2AuthorizeAndAnalytics(t *testing.T) {
 		problem(t, a.do("GET", "/api/v1/workspaces/"+other.WorkspaceID+"/analytics", u.Token, nil), 404, "not_found")
 	})
 }
+
+// TestContract2OddBodies: every write endpoint of this part of the API answers a
+// body of the wrong shape with a problem document a person can read, never a 500.
+func TestContract2OddBodies(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u := a.signUp("Odd")
+		a.setPlan(u.AccountID, "pro")
+		a.grant(u.AccountID, 10)
+		ws := u.WorkspaceID
+		base := "/api/v1/workspaces/" + ws
+		a.setSMTP(u.Token, ws, startSMTP(t, mail.CatcherOptions{}).Addr())
+		ast := a.do("POST", base+"/assistants", u.Token, map[string]any{"name": "A"}).want(t, 201).Str("id")
+		wf := a.do("POST", base+"/workflows", u.Token, map[string]any{"name": "W"}).want(t, 201).Str("id")
+		con := a.do("POST", base+"/contacts", u.Token, map[string]any{"phone": "+14155550100"}).want(t, 201).Str("id")
+		cmp := a.do("POST", base+"/campaigns", u.Token, map[string]any{"name": "C"}).want(t, 201).Str("id")
+		endpoints := []struct{ method, path string }{
+			{"POST", base + "/invitations"}, {"PUT", base + "/integrations/smtp"}, {"POST", base + "/integrations/smtp/test"},
+			{"PUT", base + "/white-label"},
+			{"POST", base + "/assistants"}, {"PATCH", base + "/assistants/" + ast},
+			{"POST", base + "/workflows"}, {"PATCH", base + "/workflows/" + wf},
+			{"POST", base + "/contacts"}, {"PATCH", base + "/contacts/" + con}, {"POST", base + "/contacts/tags"},
+			{"POST", base + "/campaigns"}, {"PATCH", base + "/campaigns/" + cmp},
+			{"POST", base + "/calls"}, {"POST", base + "/calls/authorize"},
+			{"POST", "/api/v1/auth/signup"},
+		}
+		for _, e := range endpoints {
+			for _, body := range []string{`[1]`, `"text"`, `42`, `{"name": {"a": 1}}`} {
+				r := a.do(e.method, e.path, u.Token, body)
+				if r.Status != 422 {
+					t.Errorf("%s %s %s: %d, want 422: %s", e.method, e.path, body, r.Status, r.Raw)
+					continue
+				}
+				problem(t, r, 422, "validation_failed")
+				if strings.Contains(string(r.Raw), "struct") || strings.Contains(string(r.Raw), "a int") {
+					t.Errorf("%s %s %s: Go words in the answer: %s", e.method, e.path, body, r.Raw)
+				}
+			}
+			for _, body := range []string{`{`, `{}{}`, `{,}`} {
+				problem(t, a.do(e.method, e.path, u.Token, body), 400, "bad_request")
+			}
+		}
+	})
+}
