@@ -1493,3 +1493,83 @@ func TestContract2OddBodies(t *testing.T) {
 		}
 	})
 }
+
+// TestContract2Seats: seats count distinct people across the account's
+// workspaces: members, and emails with a pending (not expired) invitation.
+func TestContract2Seats(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		owner := a.signUp("Seats")
+		a.setPlan(owner.AccountID, "pro") // 25 seats
+		ws1 := owner.WorkspaceID
+		ws2 := a.createWorkspace(owner.Token, map[string]any{"name": "Second"})
+		addr := startSMTP(t, mail.CatcherOptions{}).Addr()
+		a.setSMTP(owner.Token, ws1, addr)
+		a.setSMTP(owner.Token, ws2, addr)
+		member := a.signUp("SeatMember")
+		a.join(ws1, member, sb.RoleMember) // seat 2
+		for i := range 22 {                 // seats 3–24
+			a.invite(owner.Token, ws1, fmt.Sprintf("s%d@example.com", i), sb.RoleViewer).want(t, 201)
+		}
+		a.invite(owner.Token, ws1, "last@example.com", sb.RoleViewer).want(t, 201) // seat 25
+		problem(t, a.invite(owner.Token, ws1, "one-more@example.com", sb.RoleViewer), 403, "plan_limit_reached")
+		// The same people in the other workspace take no new seat.
+		a.invite(owner.Token, ws2, "LAST@example.com", sb.RoleViewer).want(t, 201)
+		a.invite(owner.Token, ws2, member.Email, sb.RoleAdmin).want(t, 201)
+		problem(t, a.invite(owner.Token, ws2, "one-more@example.com", sb.RoleViewer), 403, "plan_limit_reached")
+		if n := len(a.do("GET", "/api/v1/workspaces/"+ws2+"/invitations", owner.Token, nil).want(t, 200).Items()); n != 2 {
+			t.Errorf("a refused invitation was made: %d", n)
+		}
+		// Expired invitations hold no seat; resending one needs a free seat again.
+		a.clock.Advance(sb.InvitationTTL + time.Hour)
+		a.invite(owner.Token, ws2, "after-expiry@example.com", sb.RoleViewer).want(t, 201)
+		exp := a.do("GET", "/api/v1/workspaces/"+ws1+"/invitations?status=expired&limit=1", owner.Token, nil).want(t, 200).Items()
+		if len(exp) != 1 {
+			t.Fatalf("expired: %v", exp)
+		}
+		a.do("POST", "/api/v1/workspaces/"+ws1+"/invitations/"+exp[0]["id"].(string)+"/resend", owner.Token, nil).want(t, 200)
+		if r := a.do("GET", "/api/v1/accounts/"+owner.AccountID, owner.Token, nil).want(t, 200); r.Get("limits.max_seats") != float64(25) {
+			t.Errorf("pro seats: %s", r.Raw)
+		}
+	})
+}
+
+// TestContract2AcceptURL: the link comes from the base URL or the workspace's
+// custom domain, never from the request's Host header; the preview carries the
+// workspace's branding.
+func TestContract2AcceptURL(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		owner := a.signUp("Link")
+		a.setPlan(owner.AccountID, "pro")
+		ws := owner.WorkspaceID
+		a.setSMTP(owner.Token, ws, startSMTP(t, mail.CatcherOptions{}).Addr())
+		post := func(host, email string) *resp {
+			req, _ := http.NewRequest("POST", a.srv.URL+"/api/v1/workspaces/"+ws+"/invitations", strings.NewReader(`{"email":"`+email+`","role":"member"}`))
+			req.Host = host
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-Host", "evil.example")
+			req.Header.Set("Authorization", "Bearer "+owner.Token)
+			return a.send(req)
+		}
+		r := post("evil.example", "h1@example.com")
+		if r.Status != 201 || !strings.HasPrefix(r.Str("accept_url"), testBaseURL+"/invite/sbi_") {
+			t.Fatalf("accept_url with a forged Host: %d %s", r.Status, r.Raw)
+		}
+		rs := a.do("POST", "/api/v1/workspaces/"+ws+"/invitations/"+r.Str("id")+"/resend", owner.Token, nil).want(t, 200)
+		if !strings.HasPrefix(rs.Str("accept_url"), testBaseURL+"/invite/sbi_") {
+			t.Errorf("resent accept_url: %s", rs.Raw)
+		}
+		a.do("PUT", "/api/v1/workspaces/"+ws+"/white-label", owner.Token, map[string]any{"brand_name": "Link Co", "custom_domain": "calls.link.example", "primary_color": "#00aa00"}).want(t, 200)
+		r = post("evil.example", "h2@example.com")
+		if r.Status != 201 || !strings.HasPrefix(r.Str("accept_url"), "https://calls.link.example/invite/sbi_") {
+			t.Fatalf("accept_url with a custom domain: %d %s", r.Status, r.Raw)
+		}
+		p := a.do("GET", "/api/v1/invitations/"+tokenOf(r.Str("accept_url")), "", nil).want(t, 200)
+		shape(t, "preview.branding", p.Body["branding"], whiteLabelShape)
+		if p.Str("branding.brand_name") != "Link Co" || p.Str("branding.primary_color") != "#00aa00" {
+			t.Errorf("preview branding: %s", p.Raw)
+		}
+		if strings.Contains(string(p.Raw), tokenOf(r.Str("accept_url"))) {
+			t.Errorf("the preview repeats the token: %s", p.Raw)
+		}
+	})
+}
