@@ -249,6 +249,9 @@ func TestContract2InvitationLifecycle(t *testing.T) {
 		problem(t, a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": "mallory-x@example.com", "password": "correct horse", "name": "M", "invitation_token": token}), 403, "email_mismatch")
 		problem(t, a.do("POST", "/api/v1/auth/login", "", map[string]any{"email": "mallory-x@example.com", "password": "correct horse"}), 401, "invalid_credentials")
 		problem(t, a.do("POST", "/api/v1/auth/signup", "", map[string]any{"email": mallory.Email, "password": "correct horse", "name": "M", "invitation_token": token}), 403, "email_mismatch")
+		// Accepting is for a person signed in, not an API key, even of the invited person.
+		_, nkey := a.apiKeyFor(mallory.Token, mallory.WorkspaceID, sb.RoleAdmin)
+		problem(t, a.do("POST", "/api/v1/invitations/"+token+"/accept", nkey, nil), 403, "forbidden")
 		if meRole(t, a, mallory.Token, ws) != "" {
 			t.Fatal("a refused accept gave a role")
 		}
@@ -591,6 +594,11 @@ func TestContract2WhiteLabel(t *testing.T) {
 		tm.tokens[sb.RoleNone] = a.signUp("WOut").Token
 		checkRoleTable(t, tm, sb.RoleOwner, 200, nil, func(tok, _ string) *resp { return a.do("GET", path, tok, nil) })
 		checkRoleTable(t, tm, sb.RoleOwner, 200, nil, func(tok, _ string) *resp { return a.do("PUT", path, tok, full) })
+		// API keys are never owner: even an admin key cannot reach white-label.
+		_, key := a.apiKeyFor(owner.Token, ws, sb.RoleAdmin)
+		problem(t, a.do("GET", path, key, nil), 403, "forbidden")
+		problem(t, a.do("PUT", path, key, full), 403, "forbidden")
+		a.do("GET", "/api/v1/workspaces/"+ws+"/integrations/smtp", key, nil).want(t, 404) // admin+: allowed, none set
 
 		// A client shows its agency's branding until it has its own; an agency
 		// admin (admin in the client) may not change it.
@@ -782,6 +790,9 @@ func runProbes(t *testing.T, what, base string, probes []resourceProbe, tokens m
 		}
 		if r := p.call(base, ""); r.Status != 401 {
 			t.Errorf("%s: %s without a token: %d, want 401", what, p.name, r.Status)
+		}
+		if r := p.call(base, "sbs_not_a_session"); r.Status != 401 || r.Str("code") != "unauthorized" {
+			t.Errorf("%s: %s with a bad token: %d %s, want 401 unauthorized", what, p.name, r.Status, r.Raw)
 		}
 	}
 }
