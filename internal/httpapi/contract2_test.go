@@ -9,6 +9,7 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -1581,6 +1582,134 @@ func TestContract2AcceptURL(t *testing.T) {
 		}
 		if strings.Contains(string(p.Raw), tokenOf(r.Str("accept_url"))) {
 			t.Errorf("the preview repeats the token: %s", p.Raw)
+		}
+	})
+}
+
+// concurrently sends n requests made by mk at once and returns their statuses;
+// bodies, when given, receives the answers' bodies.
+func concurrently(a *api, n int, mk func(i int) *http.Request, bodies ...[][]byte) []int {
+	statuses := make([]int, n)
+	raws := make([][]byte, n)
+	done := make(chan struct{})
+	start := make(chan struct{})
+	for i := range n {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			req := mk(i)
+			<-start
+			res, err := a.srv.Client().Do(req)
+			if err != nil {
+				return
+			}
+			defer res.Body.Close()
+			var buf bytes.Buffer
+			buf.ReadFrom(res.Body)
+			statuses[i], raws[i] = res.StatusCode, buf.Bytes()
+		}()
+	}
+	close(start)
+	for range n {
+		<-done
+	}
+	if len(bodies) > 0 {
+		copy(bodies[0], raws)
+	}
+	return statuses
+}
+
+func jsonRequest(a *api, method, path, token, body string) *http.Request {
+	req, _ := http.NewRequest(method, a.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req
+}
+
+func countStatus(statuses []int) map[int]int {
+	out := map[int]int{}
+	for _, s := range statuses {
+		out[s]++
+	}
+	return out
+}
+
+// TestContract2InvitationRaces: seats, duplicate invitations and sign-ups through
+// one link hold under concurrent requests.
+func TestContract2InvitationRaces(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		owner := a.signUp("Race")
+		a.setPlan(owner.AccountID, "starter") // 5 seats: the owner and 4 more
+		ws := owner.WorkspaceID
+		path := "/api/v1/workspaces/" + ws + "/invitations"
+		a.setSMTP(owner.Token, ws, startSMTP(t, mail.CatcherOptions{}).Addr())
+
+		// The same email invited 8 times at once: one invitation.
+		got := countStatus(concurrently(a, 8, func(int) *http.Request {
+			return jsonRequest(a, "POST", path, owner.Token, `{"email":"same@example.com","role":"member"}`)
+		}))
+		if got[201] != 1 || got[409] != 7 {
+			t.Errorf("the same email invited at once: %v, want one 201 and seven 409", got)
+		}
+		// 8 different emails at once for the 3 seats left: 3 invitations.
+		got = countStatus(concurrently(a, 8, func(i int) *http.Request {
+			return jsonRequest(a, "POST", path, owner.Token, fmt.Sprintf(`{"email":"seat%d@example.com","role":"member"}`, i))
+		}))
+		if got[201] != 3 || got[403] != 5 {
+			t.Errorf("8 invitations for 3 seats: %v, want three 201 and five 403", got)
+		}
+		if n := len(a.do("GET", path+"?status=pending", owner.Token, nil).want(t, 200).Items()); n != 4 {
+			t.Errorf("pending invitations: %d, want 4 (the plan's seats)", n)
+		}
+
+		// Resends at once: afterwards exactly one link works.
+		inv := a.do("GET", path+"?status=pending&limit=1", owner.Token, nil).want(t, 200).Items()[0]
+		raws := make([][]byte, 6)
+		statuses := concurrently(a, 6, func(i int) *http.Request {
+			return jsonRequest(a, "POST", path+"/"+inv["id"].(string)+"/resend", owner.Token, "")
+		}, raws)
+		working := 0
+		for i, st := range statuses {
+			if st != 200 {
+				t.Errorf("concurrent resend: %d %s", st, raws[i])
+				continue
+			}
+			var body map[string]any
+			if err := json.Unmarshal(raws[i], &body); err != nil {
+				t.Fatal(err)
+			}
+			link, _ := body["accept_url"].(string)
+			switch p := a.do("GET", "/api/v1/invitations/"+tokenOf(link), "", nil); p.Status {
+			case 200:
+				working++
+			case 410:
+			default:
+				t.Errorf("link of a concurrent resend: %d %s", p.Status, p.Raw)
+			}
+		}
+		if working != 1 {
+			t.Errorf("after concurrent resends %d links work, want exactly 1", working)
+		}
+		// Sign-ups through one link at once: one user.
+		a.do("DELETE", path+"/"+inv["id"].(string), owner.Token, nil).want(t, 204)
+		r := a.invite(owner.Token, ws, "newbie@example.com", sb.RoleViewer).want(t, 201)
+		token := tokenOf(r.Str("accept_url"))
+		got = countStatus(concurrently(a, 6, func(i int) *http.Request {
+			return jsonRequest(a, "POST", "/api/v1/auth/signup", "", fmt.Sprintf(`{"email":"newbie@example.com","password":"correct horse %d","name":"N","invitation_token":"%s"}`, i, token))
+		}))
+		if got[201] != 1 || got[201]+got[409]+got[410] != 6 {
+			t.Errorf("sign-ups through one link at once: %v, want one 201 and the rest 409 or 410", got)
+		}
+		members := a.do("GET", "/api/v1/workspaces/"+ws+"/members", owner.Token, nil).want(t, 200).Items()
+		n := 0
+		for _, m := range members {
+			if m["email"] == "newbie@example.com" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("newbie is a member %d times", n)
 		}
 	})
 }
