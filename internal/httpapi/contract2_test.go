@@ -1713,3 +1713,46 @@ func TestContract2InvitationRaces(t *testing.T) {
 		}
 	})
 }
+
+// TestContract2ResourceRaces: one contact per phone and one call per external_id,
+// debited once, under concurrent requests.
+func TestContract2ResourceRaces(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u := a.signUp("RRace")
+		a.grant(u.AccountID, 100)
+		base := "/api/v1/workspaces/" + u.WorkspaceID
+		got := countStatus(concurrently(a, 8, func(i int) *http.Request {
+			return jsonRequest(a, "POST", base+"/contacts", u.Token, fmt.Sprintf(`{"phone":"+1 415 555 0142","first_name":"T%d"}`, i))
+		}))
+		if got[201] != 1 || got[409] != 7 {
+			t.Errorf("one phone created at once: %v, want one 201 and seven 409", got)
+		}
+		if n := len(a.contacts(u.WorkspaceID, u.Token, "")); n != 1 {
+			t.Errorf("%d contacts for one phone", n)
+		}
+		body, _ := json.Marshal(callBody("dup-1", "2026-03-01T08:00:00Z", "2026-03-01T08:01:40Z"))
+		raws := make([][]byte, 8)
+		statuses := concurrently(a, 8, func(int) *http.Request {
+			return jsonRequest(a, "POST", base+"/calls", u.Token, string(body))
+		}, raws)
+		got = countStatus(statuses)
+		if got[201] != 1 || got[200] != 7 {
+			t.Errorf("one call reported 8 times at once: %v, want one 201 and seven 200", got)
+		}
+		ids := map[string]bool{}
+		for _, raw := range raws {
+			var c map[string]any
+			json.Unmarshal(raw, &c)
+			ids[fmt.Sprint(c["id"])] = true
+		}
+		if len(ids) != 1 {
+			t.Errorf("concurrent reports answered %d different calls", len(ids))
+		}
+		if used := a.do("GET", base, u.Token, nil).want(t, 200).Get("seconds_used"); used != float64(100) {
+			t.Errorf("seconds_used %v, want 100 (debited once)", used)
+		}
+		if bal := a.do("GET", "/api/v1/accounts/"+u.AccountID, u.Token, nil).want(t, 200).Get("minutes.balance_seconds"); bal != float64(6000-100) {
+			t.Errorf("balance %v, want %d", bal, 6000-100)
+		}
+	})
+}
