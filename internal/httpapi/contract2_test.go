@@ -1756,3 +1756,44 @@ func TestContract2ResourceRaces(t *testing.T) {
 		}
 	})
 }
+
+// TestContract2OpenAPICoversEndpoints: the OpenAPI document names every endpoint
+// of api.md's invitations, settings and workspace resources, with its success status.
+func TestContract2OpenAPICoversEndpoints(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		paths, _ := a.do("GET", "/api/v1/openapi.json", "", nil).want(t, 200).Body["paths"].(map[string]any)
+		ws := "/api/v1/workspaces/{ws}"
+		for e, status := range map[string]string{
+			"post " + ws + "/invitations": "201", "get " + ws + "/invitations": "200",
+			"post " + ws + "/invitations/{id}/resend": "200", "delete " + ws + "/invitations/{id}": "204",
+			"get /api/v1/invitations/{token}": "200", "post /api/v1/invitations/{token}/accept": "200",
+			"put " + ws + "/integrations/smtp": "200", "get " + ws + "/integrations/smtp": "200", "delete " + ws + "/integrations/smtp": "204",
+			"post " + ws + "/integrations/smtp/test": "200", "get " + ws + "/white-label": "200", "put " + ws + "/white-label": "200",
+			"get " + ws + "/assistants": "200", "post " + ws + "/assistants": "201", "get " + ws + "/assistants/{id}": "200",
+			"patch " + ws + "/assistants/{id}": "200", "delete " + ws + "/assistants/{id}": "204",
+			"get " + ws + "/workflows": "200", "post " + ws + "/workflows": "201", "get " + ws + "/workflows/{id}": "200",
+			"patch " + ws + "/workflows/{id}": "200", "delete " + ws + "/workflows/{id}": "204",
+			"post " + ws + "/workflows/{id}/deploy": "201", "get " + ws + "/workflows/{id}/versions": "200",
+			"get " + ws + "/contacts": "200", "post " + ws + "/contacts": "201", "get " + ws + "/contacts/{id}": "200",
+			"patch " + ws + "/contacts/{id}": "200", "delete " + ws + "/contacts/{id}": "204", "post " + ws + "/contacts/tags": "200",
+			"post " + ws + "/contacts/imports": "202", "get " + ws + "/contacts/imports/{id}": "200", "get " + ws + "/contacts/imports/{id}/rejected": "200",
+			"get " + ws + "/campaigns": "200", "post " + ws + "/campaigns": "201", "get " + ws + "/campaigns/{id}": "200",
+			"patch " + ws + "/campaigns/{id}": "200", "delete " + ws + "/campaigns/{id}": "204",
+			"post " + ws + "/campaigns/{id}/start": "200", "post " + ws + "/campaigns/{id}/pause": "200",
+			"post " + ws + "/campaigns/{id}/resume": "200", "post " + ws + "/campaigns/{id}/stop": "200",
+			"post " + ws + "/calls": "201", "post " + ws + "/calls/authorize": "200", "get " + ws + "/calls": "200",
+			"get " + ws + "/calls/{id}": "200", "get " + ws + "/calls/{id}/conversation": "200", "get " + ws + "/analytics": "200",
+		} {
+			method, path, _ := strings.Cut(e, " ")
+			ops, _ := paths[path].(map[string]any)
+			op, ok := ops[method].(map[string]any)
+			if !ok {
+				t.Errorf("OpenAPI lacks %s", e)
+				continue
+			}
+			if responses, _ := op["responses"].(map[string]any); responses[status] == nil {
+				t.Errorf("OpenAPI %s: no %s response in %v", e, status, op["responses"])
+			}
+		}
+	})
+}
