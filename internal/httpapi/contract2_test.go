@@ -37,13 +37,13 @@ var (
 	}
 	assistantShape = map[string]string{
 		"id": "string", "name": "string", "first_message": "string", "system_prompt": "string", "voice": "string",
-		"language": "string", "model": "string",
+		"language": "string", "model": "string", "created_at": "time", "updated_at": "time",
 	}
-	workflowShape = map[string]string{"id": "string", "name": "string", "definition": "object"}
+	workflowShape = map[string]string{"id": "string", "name": "string", "definition": "object", "created_at": "time", "updated_at": "time"}
 	versionShape  = map[string]string{"version": "number", "deployed_at": "time"}
 	contactShape  = map[string]string{
 		"id": "string", "first_name": "string", "last_name": "string", "phone": "string", "email": "string",
-		"company": "string", "tags": "array",
+		"company": "string", "tags": "array", "created_at": "time", "updated_at": "time",
 	}
 	importShape = map[string]string{
 		"id": "string", "status": "string", "rows_total": "number", "rows_imported": "number", "rows_rejected": "number",
@@ -51,6 +51,7 @@ var (
 	campaignShape = map[string]string{
 		"id": "string", "name": "string", "assistant_id": "string|null", "contact_tag": "string",
 		"max_concurrent_calls": "number", "schedule": "object", "status": "string", "audience_size": "number",
+		"created_at": "time", "updated_at": "time",
 	}
 	scheduleShape = map[string]string{
 		"timezone": "string", "days": "array", "start_time": "string", "end_time": "string",
@@ -59,7 +60,7 @@ var (
 	callShape = map[string]string{
 		"id": "string", "external_id": "string", "direction": "string", "from": "string", "to": "string",
 		"started_at": "time", "ended_at": "time", "duration_seconds": "number", "outcome": "string",
-		"assistant_id": "string|null", "campaign_id": "string|null", "contact_id": "string|null",
+		"assistant_id": "string|null", "campaign_id": "string|null", "contact_id": "string|null", "created_at": "time",
 	}
 )
 
