@@ -1520,7 +1520,7 @@ func TestContract2Seats(t *testing.T) {
 		a.setSMTP(owner.Token, ws2, addr)
 		member := a.signUp("SeatMember")
 		a.join(ws1, member, sb.RoleMember) // seat 2
-		for i := range 22 {                 // seats 3–24
+		for i := range 22 {                // seats 3–24
 			a.invite(owner.Token, ws1, fmt.Sprintf("s%d@example.com", i), sb.RoleViewer).want(t, 201)
 		}
 		a.invite(owner.Token, ws1, "last@example.com", sb.RoleViewer).want(t, 201) // seat 25
@@ -1795,6 +1795,49 @@ func TestContract2OpenAPICoversEndpoints(t *testing.T) {
 			if responses, _ := op["responses"].(map[string]any); responses[status] == nil {
 				t.Errorf("OpenAPI %s: no %s response in %v", e, status, op["responses"])
 			}
+		}
+	})
+}
+
+// TestContract2RefusedChangesChangeNothing: a write refused for a role too low
+// (403) leaves the resource as it was.
+func TestContract2RefusedChangesChangeNothing(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		tm := a.roleTeam()
+		a.grant(tm.owner.AccountID, 10)
+		f := a.campaignFixture(tm.owner)
+		ast := f.assistant
+		wf := a.do("POST", tm.path("/workflows"), tm.owner.Token, map[string]any{"name": "W", "definition": map[string]any{"a": 1}}).want(t, 201).Str("id")
+		con := a.do("POST", tm.path("/contacts"), tm.owner.Token, map[string]any{"phone": "+14155550177", "tags": []string{"keep"}}).want(t, 201).Str("id")
+		cmp := a.do("POST", f.base, tm.owner.Token, campaignBody(ast)).want(t, 201).Str("id")
+		for _, c := range []struct {
+			role         sb.Role
+			method, path string
+			body         any
+			check        string // read back by the owner
+		}{
+			{sb.RoleManager, "PATCH", "/assistants/" + ast, map[string]any{"name": "Hijacked"}, "/assistants/" + ast},
+			{sb.RoleManager, "DELETE", "/assistants/" + ast, nil, "/assistants/" + ast},
+			{sb.RoleManager, "PATCH", "/workflows/" + wf, map[string]any{"definition": map[string]any{"b": 2}}, "/workflows/" + wf},
+			{sb.RoleManager, "POST", "/workflows/" + wf + "/deploy", nil, "/workflows/" + wf + "/versions"},
+			{sb.RoleMember, "PATCH", "/contacts/" + con, map[string]any{"company": "X"}, "/contacts/" + con},
+			{sb.RoleMember, "POST", "/contacts/tags", map[string]any{"contact_ids": []string{con}, "remove": []string{"keep"}}, "/contacts/" + con},
+			{sb.RoleMember, "DELETE", "/contacts/" + con, nil, "/contacts/" + con},
+			{sb.RoleMember, "PATCH", "/campaigns/" + cmp, map[string]any{"name": "X"}, "/campaigns/" + cmp},
+			{sb.RoleViewer, "POST", "/campaigns/" + cmp + "/start", nil, "/campaigns/" + cmp},
+			{sb.RoleMember, "DELETE", "/campaigns/" + cmp, nil, "/campaigns/" + cmp},
+			{sb.RoleManager, "POST", "/calls", callBody("refused", "2026-03-01T08:00:00Z", "2026-03-01T08:01:00Z"), "/calls"},
+		} {
+			before := a.do("GET", tm.path(c.check), tm.owner.Token, nil).want(t, 200)
+			problem(t, a.do(c.method, tm.path(c.path), tm.tokens[c.role], c.body), 403, "forbidden")
+			problem(t, a.do(c.method, tm.path(c.path), tm.tokens[sb.RoleNone], c.body), 404, "not_found")
+			after := a.do("GET", tm.path(c.check), tm.owner.Token, nil).want(t, 200)
+			if !bytes.Equal(before.Raw, after.Raw) {
+				t.Errorf("%s %s refused but changed:\n%s\n%s", c.method, c.path, before.Raw, after.Raw)
+			}
+		}
+		if used := a.do("GET", tm.path(""), tm.owner.Token, nil).want(t, 200).Get("seconds_used"); used != float64(0) {
+			t.Errorf("a refused call report was debited: %v", used)
 		}
 	})
 }
