@@ -1841,3 +1841,52 @@ func TestContract2RefusedChangesChangeNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestContract2OddText: NUL, invalid UTF-8 and very long values in the paths and
+// queries of this part of the API get 4xx problem documents, never a 500.
+func TestContract2OddText(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u := a.signUp("OddText")
+		base := "/api/v1/workspaces/" + u.WorkspaceID
+		long := strings.Repeat("x", 5000)
+		for _, id := range []string{"a%00b", "a%FFb", long} {
+			for _, p := range []string{
+				"GET /assistants/" + id, "PATCH /assistants/" + id, "DELETE /workflows/" + id, "POST /workflows/" + id + "/deploy",
+				"GET /workflows/" + id + "/versions", "GET /contacts/" + id, "GET /contacts/imports/" + id,
+				"GET /contacts/imports/" + id + "/rejected", "POST /campaigns/" + id + "/start", "GET /calls/" + id,
+				"GET /calls/" + id + "/conversation", "POST /invitations/" + id + "/resend", "DELETE /invitations/" + id,
+			} {
+				method, path, _ := strings.Cut(p, " ")
+				var body any
+				if method == "PATCH" {
+					body = map[string]any{"name": "x"}
+				}
+				problem(t, a.do(method, base+path, u.Token, body), 404, "not_found")
+			}
+			problem(t, a.do("GET", "/api/v1/invitations/sbi_"+id, "", nil), 404, "not_found")
+			problem(t, a.do("POST", "/api/v1/invitations/sbi_"+id+"/accept", u.Token, nil), 404, "not_found")
+		}
+		for _, q := range []string{
+			"/contacts?tag=%00", "/contacts?q=%FF", "/invitations?status=%00", "/calls?outcome=%FF",
+			"/calls?assistant_id=%00", "/analytics?interval=%FF", "/contacts?cursor=%00", "/assistants?cursor=%FF",
+		} {
+			problem(t, a.do("GET", base+q, u.Token, nil), 422, "validation_failed")
+		}
+		for _, q := range []string{"/contacts?q=" + long, "/contacts?tag=" + long, "/calls?assistant_id=" + long, "/campaigns?cursor=" + long} {
+			if r := a.do("GET", base+q, u.Token, nil); r.Status != 200 && r.Status != 422 {
+				t.Errorf("GET %s…: %d %s", q[:20], r.Status, r.Raw)
+			}
+		}
+		for _, c := range []struct{ method, path, body string }{
+			{"POST", "/assistants", `{"name": "a\u0000b"}`},
+			{"POST", "/contacts", `{"phone": "+14155550100", "company": "\u0000"}`},
+			{"POST", "/contacts/tags", `{"contact_ids": ["\u0000"], "add": ["x"]}`},
+			{"POST", "/campaigns", `{"name": "c", "contact_tag": "\u0000"}`},
+			{"POST", "/workflows", `{"name": "w", "definition": {"k": "\u0000"}}`},
+			{"PUT", "/white-label", `{"brand_name": "\u0000"}`},
+			{"POST", "/invitations", `{"email": "a\u0000@example.com", "role": "member"}`},
+		} {
+			problem(t, a.do(c.method, base+c.path, u.Token, c.body), 422, "validation_failed")
+		}
+	})
+}
