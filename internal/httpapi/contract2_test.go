@@ -12,11 +12,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/httpapi"
 	"github.com/switchboard/switchboard/internal/mail"
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/storetest"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
@@ -1888,5 +1892,32 @@ func TestContract2OddText(t *testing.T) {
 		} {
 			problem(t, a.do(c.method, base+c.path, u.Token, c.body), 422, "validation_failed")
 		}
+	})
+}
+
+// TestContract2SMTPInternalHostsRefused: without --smtp-allow-private, SMTP
+// settings pointing at loopback, private, link-local or metadata addresses are
+// refused (product.md), as a 422 on the host.
+func TestContract2SMTPInternalHostsRefused(t *testing.T) {
+	storetest.Each(t, storetest.Options{Configure: func(c *store.Config) {
+		c.BaseURL = testBaseURL
+		c.Mail = mail.NewTransport(mail.TransportConfig{Timeout: 2 * time.Second})
+	}}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, Invitations: s, SMTP: s, WhiteLabel: s},
+			httpapi.Config{OperatorToken: operatorToken, Ready: s.Ping, Now: clock.Now})
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		a := &api{t: t, srv: srv, store: s, clock: clock}
+		u := a.signUp("Guard")
+		path := "/api/v1/workspaces/" + u.WorkspaceID + "/integrations/smtp"
+		for _, host := range []string{"127.0.0.1", "localhost", "10.1.2.3", "192.168.0.10", "172.16.5.5", "169.254.169.254", "::1", "::ffff:127.0.0.1", "0.0.0.0", "fd00:ec2::254", "100.64.0.1"} {
+			r := a.do("PUT", path, u.Token, map[string]any{"host": host, "port": 25, "from_email": "a@example.com", "security": "none"})
+			if r.Status != 422 {
+				t.Errorf("SMTP host %s: %d %s, want 422", host, r.Status, r.Raw)
+				continue
+			}
+			fieldErrors(t, host, r, "body.host")
+		}
+		problem(t, a.do("GET", path, u.Token, nil), 404, "not_found")
 	})
 }
