@@ -133,16 +133,26 @@ func withArticle(kind string) string {
 	return "a " + kind
 }
 
-// encode writes v as JSON with the status.
+// encode writes v as JSON with the status. A value that cannot be written as JSON
+// (such as a time outside the years 0–9999) is answered as a 500 problem document,
+// never as a success with an empty body.
 func encode(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if v != nil {
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			slog.Error("answer not encodable as JSON", "err", err)
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusInternalServerError)
+			json.NewEncoder(w).Encode(problem{Type: "about:blank", Title: http.StatusText(http.StatusInternalServerError),
+				Status: http.StatusInternalServerError, Detail: sb.ErrorMessage(err), Code: sb.ECodeInternal})
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	if v == nil {
-		return
-	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	w.Write(buf.Bytes())
 }
 
 // problem is an RFC 9457 problem document.
