@@ -1921,3 +1921,53 @@ func TestContract2SMTPInternalHostsRefused(t *testing.T) {
 		problem(t, a.do("GET", path, u.Token, nil), 404, "not_found")
 	})
 }
+
+// TestContract2TimeEdges: times at the edges of what RFC 3339 in UTC can write
+// never make a 500 or an empty answer in calls, lists or analytics.
+func TestContract2TimeEdges(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u := a.signUp("Edges")
+		a.grant(u.AccountID, 10)
+		base := "/api/v1/workspaces/" + u.WorkspaceID
+		for i, c := range []struct {
+			start, end string
+			status     int
+		}{
+			{"0001-01-01T00:00:00Z", "0001-01-01T00:00:10Z", 201},
+			{"9999-12-31T23:59:00Z", "9999-12-31T23:59:59Z", 201},
+			{"2026-03-01T23:59:59+14:00", "2026-03-01T00:00:09-12:00", 201},
+			// Year 10000 in UTC, year 0 in UTC: not writable as RFC 3339 UTC.
+			{"9999-12-31T23:59:00-05:00", "9999-12-31T23:59:59-05:00", 422},
+			{"0001-01-01T00:00:00+01:00", "0001-01-01T00:00:10Z", 422},
+		} {
+			r := a.do("POST", base+"/calls", u.Token, callBody(fmt.Sprintf("edge-%d", i), c.start, c.end))
+			if c.status == 422 {
+				fieldErrors(t, c.start, r, "body.started_at", "body.ended_at")
+				continue
+			}
+			r.want(t, 201)
+			shape(t, "edge call", r.Body, callShape)
+		}
+		for _, q := range []string{
+			"/calls", "/calls?from=0001-01-01T00:00:00Z", "/calls?to=9999-12-31T23:59:59Z", "/calls?from=2026-03-01T00:00:00%2B14:00",
+			"/analytics?from=2026-03-01T00:00:00Z&to=2026-03-01T00:00:00Z", "/analytics?from=0001-01-01T00:00:00Z&to=0001-01-03T00:00:00Z",
+			"/analytics?from=9999-12-30T00:00:00Z&to=9999-12-31T00:00:00Z", "/analytics?from=2026-03-01",
+			"/analytics?from=9999-12-30T00:00:00Z&to=9999-12-31T12:00:00Z", "/analytics?to=0001-01-05T00:00:00Z",
+		} {
+			r := a.do("GET", base+q, u.Token, nil)
+			switch r.Status {
+			case 200:
+				if r.Body == nil {
+					t.Errorf("GET %s: 200 with no JSON body", q)
+				}
+			case 422:
+				problem(t, r, 422, "validation_failed")
+			default:
+				t.Errorf("GET %s: %d %s", q, r.Status, r.Raw)
+			}
+		}
+		if n := len(a.do("GET", base+"/calls", u.Token, nil).want(t, 200).Items()); n != 3 {
+			t.Errorf("calls listed: %d, want 3", n)
+		}
+	})
+}
