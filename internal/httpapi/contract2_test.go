@@ -1971,3 +1971,41 @@ func TestContract2TimeEdges(t *testing.T) {
 		}
 	})
 }
+
+// TestContract2ImportOddBytes: rows whose cells are not UTF-8 text, or hold NUL,
+// are rejected with a reason on both stores (PostgreSQL cannot store them); the
+// other rows are imported; a tags part that is not text is a 422.
+func TestContract2ImportOddBytes(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		u := a.signUp("Bytes")
+		ws := u.WorkspaceID
+		base := "/api/v1/workspaces/" + ws + "/contacts"
+		file := "first_name,phone,company,tags,notes\n" +
+			"Jos\xe9,+14155550100,Co,t1,\n" + // Latin-1 é
+			"Bob,+14155550101,Co\x00rp,t2,\n" +
+			"Cat,+14155550102,Ok,t\xfe3,\n" +
+			"Dan,+14155550103,Ok,t4,ignored \xff column\n"
+		r := a.upload(ws, u.Token, file, map[string]string{"mapping": `{"notes": "ignore"}`}).want(t, 202)
+		a.runImports()
+		g := a.do("GET", base+"/imports/"+r.Str("id"), u.Token, nil).want(t, 200)
+		if g.Str("status") != "completed" || num(g, "rows_imported") != 1 || num(g, "rows_rejected") != 3 {
+			t.Errorf("import of odd bytes: %s", g.Raw)
+		}
+		cs := a.contacts(ws, u.Token, "")
+		if len(cs) != 1 || cs[0]["first_name"] != "Dan" {
+			t.Errorf("contacts: %v", cs)
+		}
+		_, recs := csvRecords(t, a, base+"/imports/"+r.Str("id")+"/rejected", u.Token)
+		if len(recs) != 4 {
+			t.Fatalf("rejected: %q", recs)
+		}
+		for _, rec := range recs[1:] {
+			if !strings.Contains(rec[len(rec)-1], "UTF-8") {
+				t.Errorf("rejected row reason: %q", rec)
+			}
+		}
+		for _, tags := range []string{"x\xff", "a\x00b"} {
+			fieldErrors(t, "tags part", a.upload(ws, u.Token, "phone\n+14155550199\n", map[string]string{"tags": tags}), "body.tags")
+		}
+	})
+}
