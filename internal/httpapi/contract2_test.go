@@ -510,6 +510,9 @@ func TestContract2SMTPSettings(t *testing.T) {
 		if ci.Get("inherited") != true {
 			t.Errorf("client SMTP from the agency: %s", ci.Raw)
 		}
+		// Deleting in the client never deletes the agency's settings.
+		problem(t, a.do("DELETE", cpath, owner.Token, nil), 404, "not_found")
+		a.do("GET", "/api/v1/workspaces/"+agency+"/integrations/smtp", owner.Token, nil).want(t, 200)
 		a.do("POST", cpath+"/test", owner.Token, map[string]any{"to": "c@example.com"}).want(t, 200)
 		if len(agencyMail.Messages()) != 1 {
 			t.Errorf("a client's test message goes through its agency's server")
