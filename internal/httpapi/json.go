@@ -97,8 +97,9 @@ func decodeError(err error) error {
 		if typ.Field != "" {
 			loc = "body." + typ.Field
 		}
-		return &sb.Error{Code: sb.ECodeValidation, Message: fmt.Sprintf("The field %s must be a %s.", loc, jsonKind(typ.Type.Kind().String())),
-			Fields: []sb.FieldError{{Location: loc, Message: "Must be a " + jsonKind(typ.Type.Kind().String()) + "."}}}
+		kind := withArticle(jsonKind(typ.Type.Kind().String()))
+		return &sb.Error{Code: sb.ECodeValidation, Message: fmt.Sprintf("The field %s must be %s.", loc, kind),
+			Fields: []sb.FieldError{{Location: loc, Message: "Must be " + kind + "."}}}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for this one.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
@@ -118,20 +119,40 @@ func jsonKind(goKind string) string {
 		return "boolean"
 	case "slice", "array":
 		return "list"
+	case "struct", "map":
+		return "JSON object"
 	}
 	return "JSON " + goKind
 }
 
-// encode writes v as JSON with the status.
+// withArticle puts "a" or "an" before a kind of JSON value.
+func withArticle(kind string) string {
+	if strings.IndexByte("aeiou", kind[0]) >= 0 {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// encode writes v as JSON with the status. A value that cannot be written as JSON
+// (such as a time outside the years 0–9999) is answered as a 500 problem document,
+// never as a success with an empty body.
 func encode(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if v != nil {
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			slog.Error("answer not encodable as JSON", "err", err)
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusInternalServerError)
+			json.NewEncoder(w).Encode(problem{Type: "about:blank", Title: http.StatusText(http.StatusInternalServerError),
+				Status: http.StatusInternalServerError, Detail: sb.ErrorMessage(err), Code: sb.ECodeInternal})
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	if v == nil {
-		return
-	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	w.Write(buf.Bytes())
 }
 
 // problem is an RFC 9457 problem document.

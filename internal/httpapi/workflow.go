@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
@@ -72,10 +73,37 @@ func (s *Server) deployWorkflow(w http.ResponseWriter, r *http.Request, a actorT
 }
 
 func (s *Server) listWorkflowVersions(w http.ResponseWriter, r *http.Request, a actorT) error {
+	p, err := pageParams(r)
+	if err != nil {
+		return err
+	}
 	items, err := s.Workflows.ListWorkflowVersions(r.Context(), a, r.PathValue("ws"), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, list[sb.WorkflowVersion]{Items: items})
+	encode(w, http.StatusOK, pageVersions(items, p))
 	return nil
+}
+
+// pageVersions pages versions listed newest first: the cursor is the number of
+// the last version of the previous page.
+func pageVersions(items []sb.WorkflowVersion, p sb.Page) list[sb.WorkflowVersion] {
+	start := 0
+	if p.Cursor != "" {
+		start = len(items)
+		if after, err := strconv.ParseInt(p.Cursor, 10, 64); err == nil {
+			for i, v := range items {
+				if v.Version < after {
+					start = i
+					break
+				}
+			}
+		}
+	}
+	end := min(start+p.Limit, len(items))
+	out := list[sb.WorkflowVersion]{Items: items[start:end]}
+	if end < len(items) {
+		out.NextCursor = strconv.FormatInt(items[end-1].Version, 10)
+	}
+	return out
 }

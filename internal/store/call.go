@@ -463,6 +463,10 @@ func (s *Store) Analytics(ctx context.Context, actor sb.Actor, workspaceID strin
 		if !toDay.Equal(to) || toDay.Equal(fromDay) {
 			toDay = toDay.Add(sb.Day)
 		}
+		if fromDay.Year() < 1 || toDay.Year() > 9999 {
+			return &sb.Error{Code: sb.ECodeValidation, Message: "The range must lie between the years 1 and 9999.",
+				Fields: []sb.FieldError{{Location: "query.to", Message: "Out of range."}}}
+		}
 		days := int(toDay.Sub(fromDay) / sb.Day)
 		if days > sb.MaxAnalyticsDays {
 			return &sb.Error{Code: sb.ECodeValidation, Message: "The range can span at most " + strconv.Itoa(sb.MaxAnalyticsDays) + " days; narrow it.",

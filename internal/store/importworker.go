@@ -306,6 +306,10 @@ func (j *importJob) normalizeOne(pn *sb.PhoneNormalizer, r *importRecord) {
 			break
 		}
 		cell = strings.TrimSpace(cell)
+		if j.fields[i] != "" && !sb.ValidText(cell) {
+			r.reason = sb.NotTextReason
+			return
+		}
 		switch j.fields[i] {
 		case sb.FieldPhone:
 			phone = cell

@@ -204,7 +204,12 @@ func parseCallTime(s string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	return t.UTC(), true
+	// Times are answered in UTC: they must be writable there (years 1 to 9999).
+	t = t.UTC()
+	if t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // AuthorizeCallInput is the body of POST /workspaces/{ws}/calls/authorize.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 )
 
 // Contact fields a CSV column can fill.
@@ -50,6 +51,10 @@ func (o *ImportOptions) SetPart(name, value string) error {
 	var v Validation
 	switch name {
 	case "tags":
+		if !ValidText(value) {
+			v.Add("body.tags", "The tags must be UTF-8 text without NUL characters.")
+			break
+		}
 		o.Tags = NormalizeTags(strings.Split(value, ","))
 		validateTags(&v, "body.tags", o.Tags)
 	case "default_region":
@@ -154,3 +159,12 @@ func NeutralizeCell(s string) string {
 	}
 	return s
 }
+
+// ValidText reports whether s is UTF-8 text without NUL characters, which every
+// stored text must be (PostgreSQL refuses anything else).
+func ValidText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// NotTextReason is why an import row whose cells are not UTF-8 text is rejected.
+const NotTextReason = "The row is not UTF-8 text or holds a NUL character; save the file as \"CSV UTF-8\" and import it again."
