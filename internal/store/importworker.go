@@ -16,6 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/switchboard/switchboard/internal/secret"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
@@ -27,7 +30,8 @@ import (
 type ImportWorker struct {
 	s  *Store
 	id string
-	// BatchRows is the number of rows per transaction (default 1000).
+	// BatchRows is the number of rows per transaction (default 5000 on SQLite,
+	// 10000 on PostgreSQL, where each commit waits for an fsync).
 	BatchRows int
 	// Lease is how long a claim lasts without renewal (default 2 minutes); every
 	// batch renews it.
@@ -45,7 +49,11 @@ type ImportWorker struct {
 
 // NewImportWorker returns a worker for the store's imports.
 func (s *Store) NewImportWorker() *ImportWorker {
-	return &ImportWorker{s: s, id: secret.NewID("wrk", time.Now()), BatchRows: 1000, Lease: 2 * time.Minute, Poll: time.Second, Logger: s.cfg.Logger}
+	batch := 5000
+	if s.dialect == postgres {
+		batch = 10000
+	}
+	return &ImportWorker{s: s, id: secret.NewID("wrk", time.Now()), BatchRows: batch, Lease: 2 * time.Minute, Poll: time.Second, Logger: s.cfg.Logger}
 }
 
 // errStopped ends processing when MaxBatches is reached.
@@ -177,6 +185,16 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 			return err
 		}
 		defer job.stmts.close()
+	} else {
+		// PostgreSQL: the import keeps one connection, where each batch is copied
+		// into a temporary table and merged into contacts with one statement.
+		if job.conn, err = w.s.write.Conn(ctx); err != nil {
+			return err
+		}
+		defer job.conn.Close()
+		if _, err := job.conn.ExecContext(ctx, createImportStage); err != nil {
+			return err
+		}
 	}
 	header, dataStart, comma, err := readImportHeader(w.s.chunkReader(ctx, id, imp.ChunkSize, 0), imp.Mapping)
 	if err != nil {
@@ -267,6 +285,7 @@ func (j *importJob) read(ctx context.Context, cr *csv.Reader, offset, rowsRead i
 
 type importJob struct {
 	stmts     *importStmts
+	conn      *sql.Conn // PostgreSQL only
 	w         *ImportWorker
 	imp       *importRow
 	accountID string
@@ -373,7 +392,11 @@ func (j *importJob) write(ctx context.Context, batch []importRecord, offset, row
 	// Concurrent imports into one workspace take their row locks in the same
 	// order, phone order, so that they wait for each other instead of deadlocking.
 	slices.SortFunc(merged, func(a, b sb.Contact) int { return strings.Compare(a.Phone, b.Phone) })
-	return j.w.s.update(ctx, func(t *tx) error {
+	var db beginner = j.w.s.write
+	if j.conn != nil {
+		db = j.conn
+	}
+	return j.w.s.run(ctx, db, false, func(t *tx) error {
 		now := t.now.UnixMicro()
 		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?`
 		args := []any{offset, rowsRead, imported, rejected, now}
@@ -392,7 +415,12 @@ func (j *importJob) write(ctx context.Context, batch []importRecord, offset, row
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errLeaseLost
 		}
-		if err := t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, merged, imp.Tags); err != nil {
+		if j.conn != nil {
+			err = t.upsertContactsCopy(ctx, j.conn, imp.WorkspaceID, merged, imp.Tags)
+		} else {
+			err = t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, merged, imp.Tags)
+		}
+		if err != nil {
 			return err
 		}
 		if err := t.insertRejects(ctx, imp.ID, batch); err != nil {
@@ -449,9 +477,6 @@ func (r *importRow) actor() sb.Actor {
 // upsertContacts inserts contacts or, for a phone the workspace has, updates the
 // non-empty fields; then gives each its own tags and the import's.
 func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID string, cs []sb.Contact, common []string) error {
-	if t.s.dialect == postgres {
-		return t.upsertContactsArrays(ctx, workspaceID, cs, common)
-	}
 	const perStmt = upsertRows
 	now := t.now.UnixMicro()
 	idByPhone := make(map[string]string, len(cs))
@@ -609,64 +634,50 @@ const upsertSet = `ON CONFLICT (workspace_id, phone) DO UPDATE SET
 	company = CASE WHEN excluded.company <> '' THEN excluded.company ELSE contacts.company END,
 	updated_at = excluded.updated_at`
 
-// upsertContactsArrays is upsertContacts for PostgreSQL's bulk path: each column
-// travels as one array parameter and unnest turns them back into rows, so a whole
-// batch is one statement with a handful of parameters instead of thousands.
-func (t *tx) upsertContactsArrays(ctx context.Context, workspaceID string, cs []sb.Contact, common []string) error {
+// createImportStage is PostgreSQL's staging table for one batch of an import: a
+// temporary table of the connection, emptied by every commit.
+const createImportStage = `CREATE TEMPORARY TABLE IF NOT EXISTS contact_import_stage (
+	id TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL, phone TEXT NOT NULL,
+	email TEXT NOT NULL, company TEXT NOT NULL, tags TEXT[] NOT NULL) ON COMMIT DELETE ROWS`
+
+// upsertContactsCopy is upsertContacts for PostgreSQL: the batch goes to the
+// staging table with COPY, then one statement upserts the contacts in phone order
+// and gives each its tags (the import's and its own).
+func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID string, cs []sb.Contact, common []string) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	now := t.now.UnixMicro()
-	cols := make([][]string, 6)
-	for i := range cols {
-		cols[i] = make([]string, len(cs))
-	}
-	for i := range cs {
-		c := &cs[i]
-		cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i] = secret.NewID("con", t.now), c.FirstName, c.LastName, c.Phone, c.Email, c.Company
-	}
-	rows, err := t.query(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
-		SELECT u.id, ?, u.first_name, u.last_name, u.phone, u.email, u.company, ?, ?
-		FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(id, first_name, last_name, phone, email, company)
-		`+upsertSet+`
-		RETURNING id, phone`, workspaceID, now, now, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
+	tags := make([]string, 0, len(common)+4)
+	err := conn.Raw(func(driverConn any) error {
+		pc := driverConn.(*stdlib.Conn).Conn()
+		_, err := pc.CopyFrom(ctx, pgx.Identifier{"contact_import_stage"},
+			[]string{"id", "first_name", "last_name", "phone", "email", "company", "tags"},
+			pgx.CopyFromSlice(len(cs), func(i int) ([]any, error) {
+				c := &cs[i]
+				tags = tags[:0]
+				for _, list := range [][]string{common, c.Tags} {
+					for _, tag := range list {
+						if !slices.Contains(tags, tag) {
+							tags = append(tags, tag)
+						}
+					}
+				}
+				return []any{secret.NewID("con", t.now), c.FirstName, c.LastName, c.Phone, c.Email, c.Company, tags}, nil
+			}))
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	idByPhone := make(map[string]string, len(cs))
-	for rows.Next() {
-		var id, phone string
-		if err := rows.Scan(&id, &phone); err != nil {
-			rows.Close()
-			return err
-		}
-		idByPhone[phone] = id
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	var ids, tags []string
-	for i := range cs {
-		id, ok := idByPhone[cs[i].Phone]
-		if !ok {
-			return fmt.Errorf("store: upsert returned no id for a contact")
-		}
-		seen := map[string]bool{}
-		for _, list := range [][]string{common, cs[i].Tags} {
-			for _, tag := range list {
-				if !seen[tag] {
-					seen[tag] = true
-					ids, tags = append(ids, id), append(tags, tag)
-				}
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err = t.exec(ctx, `INSERT INTO contact_tags (workspace_id, contact_id, tag)
-		SELECT ?, u.contact_id, u.tag FROM unnest(?::text[], ?::text[]) AS u(contact_id, tag) ON CONFLICT DO NOTHING`, workspaceID, ids, tags)
+	now := t.now.UnixMicro()
+	_, err = t.exec(ctx, `WITH up AS (
+			INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
+			SELECT id, ?, first_name, last_name, phone, email, company, ?, ? FROM contact_import_stage ORDER BY phone
+			`+upsertSet+`
+			RETURNING id, phone)
+		INSERT INTO contact_tags (workspace_id, contact_id, tag)
+		SELECT ?, up.id, tg.tag FROM up JOIN contact_import_stage st ON st.phone = up.phone CROSS JOIN LATERAL unnest(st.tags) AS tg(tag)
+		ON CONFLICT DO NOTHING`, workspaceID, now, now, workspaceID)
 	return err
 }
 
