@@ -30,8 +30,9 @@ import (
 type ImportWorker struct {
 	s  *Store
 	id string
-	// BatchRows is the number of rows per transaction (default 5000 on SQLite,
-	// 10000 on PostgreSQL, where each commit waits for an fsync).
+	// BatchRows is the number of rows per transaction (default 20000 on SQLite,
+	// 10000 on PostgreSQL). On SQLite a transaction is written in statements of
+	// at most 1000 rows, parsed as it goes, so memory does not grow with it.
 	BatchRows int
 	// Lease is how long a claim lasts without renewal (default 2 minutes); every
 	// batch renews it.
@@ -49,7 +50,7 @@ type ImportWorker struct {
 
 // NewImportWorker returns a worker for the store's imports.
 func (s *Store) NewImportWorker() *ImportWorker {
-	batch := 5000
+	batch := 20000
 	if s.dialect == postgres {
 		batch = 10000
 	}
@@ -213,7 +214,7 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 	// current: phone validation and the database each keep a CPU busy.
 	readCtx, stopReading := context.WithCancel(ctx)
 	batches := make(chan parsedBatch, 1)
-	go job.read(readCtx, cr, offset, imp.RowsRead, batches)
+	go job.read(readCtx, cr, offset, imp.RowsRead, job.chunkRows(), batches)
 	defer func() {
 		stopReading()
 		for range batches {
@@ -223,10 +224,11 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 		if b.err != nil {
 			return b.err
 		}
-		if err := job.write(ctx, b.recs, b.offset, b.rowsRead, b.eof); err != nil {
+		eof, err := job.write(ctx, b, batches)
+		if err != nil {
 			return err
 		}
-		if b.eof {
+		if eof {
 			return nil
 		}
 		w.batches++
@@ -246,13 +248,23 @@ type parsedBatch struct {
 	err      error
 }
 
-// read parses the file from offset in batches until its end, an error or ctx ends.
-func (j *importJob) read(ctx context.Context, cr *csv.Reader, offset, rowsRead int64, out chan<- parsedBatch) {
+// chunkRows is how many rows are parsed, and written, at a time. On PostgreSQL a
+// transaction is one chunk, whose rows are locked in phone order so that concurrent
+// imports into one workspace cannot deadlock; SQLite has a single writer.
+func (j *importJob) chunkRows() int {
+	if j.conn != nil {
+		return max(j.w.BatchRows, 1)
+	}
+	return min(max(j.w.BatchRows, 1), 1000)
+}
+
+// read parses the file from offset in chunks until its end, an error or ctx ends.
+func (j *importJob) read(ctx context.Context, cr *csv.Reader, offset, rowsRead int64, chunk int, out chan<- parsedBatch) {
 	defer close(out)
 	line := rowsRead + 1 // the header is row 1
 	for {
-		b := parsedBatch{recs: make([]importRecord, 0, j.w.BatchRows)}
-		for len(b.recs) < j.w.BatchRows {
+		b := parsedBatch{recs: make([]importRecord, 0, chunk)}
+		for len(b.recs) < chunk {
 			rec, err := cr.Read()
 			if errors.Is(err, io.EOF) {
 				b.eof = true
@@ -362,10 +374,80 @@ func (j *importJob) normalizeOne(pn *sb.PhoneNormalizer, r *importRecord) {
 }
 
 // write stores one batch in one transaction together with the offset and row
-// reached, renewing the lease; the last batch also completes the import.
-func (j *importJob) write(ctx context.Context, batch []importRecord, offset, rowsRead int64, last bool) error {
+// reached, renewing the lease; the last batch also completes the import. A batch
+// is the chunk first and, until it holds BatchRows rows, the next chunks of more.
+// It reports whether the file's end was reached.
+func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan parsedBatch) (bool, error) {
 	imp := j.imp
-	var imported, rejected int64
+	var db beginner = j.w.s.write
+	if j.conn != nil {
+		db = j.conn
+	}
+	var eof bool
+	err := j.w.s.run(ctx, db, false, func(t *tx) error {
+		var imported, rejected int64
+		b, rows := first, 0
+		for {
+			i, r, err := j.writeChunk(ctx, t, b.recs)
+			if err != nil {
+				return err
+			}
+			imported, rejected, rows = imported+i, rejected+r, rows+len(b.recs)
+			if b.eof || rows >= j.w.BatchRows {
+				break
+			}
+			var ok bool
+			select {
+			case b, ok = <-more:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if !ok {
+				return ctx.Err()
+			}
+			if b.err != nil {
+				return b.err
+			}
+		}
+		eof = b.eof
+		now := t.now.UnixMicro()
+		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?`
+		args := []any{b.offset, b.rowsRead, imported, rejected, now}
+		if eof {
+			set += `, status = 'completed', rows_total = rows_imported + rows_rejected + ?, completed_at = ?, lease_owner = NULL, locked_until = NULL`
+			args = append(args, imported+rejected, now)
+		} else {
+			set += `, locked_until = ?`
+			args = append(args, t.now.Add(j.w.Lease).UnixMicro())
+		}
+		res, err := t.exec(ctx, `UPDATE contact_imports SET `+set+` WHERE workspace_id = ? AND id = ? AND lease_owner = ? AND status = 'running'`,
+			append(args, imp.WorkspaceID, imp.ID, j.w.id)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errLeaseLost
+		}
+		if !eof {
+			return nil
+		}
+		if _, err := t.exec(ctx, `DELETE FROM contact_import_chunks WHERE import_id = ?`, imp.ID); err != nil {
+			return err
+		}
+		var total, imp2, rej int64
+		if err := t.queryRow(ctx, `SELECT rows_total, rows_imported, rows_rejected FROM contact_imports WHERE workspace_id = ? AND id = ?`, imp.WorkspaceID, imp.ID).Scan(&total, &imp2, &rej); err != nil {
+			return err
+		}
+		return t.audit(ctx, imp.actor(), imp.WorkspaceID, j.accountID, "contacts.imported", imp.ID,
+			map[string]any{"status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej, "tags": imp.Tags})
+	})
+	return eof, err
+}
+
+// writeChunk upserts a chunk's contacts and records its rejected rows, and returns
+// how many rows it imported and rejected.
+func (j *importJob) writeChunk(ctx context.Context, t *tx, batch []importRecord) (imported, rejected int64, err error) {
+	imp := j.imp
 	// Merge the rows that share a phone: later cells win, tags add up.
 	byPhone := make(map[string]int, len(batch))
 	merged := make([]sb.Contact, 0, len(batch))
@@ -392,53 +474,15 @@ func (j *importJob) write(ctx context.Context, batch []importRecord, offset, row
 	// Concurrent imports into one workspace take their row locks in the same
 	// order, phone order, so that they wait for each other instead of deadlocking.
 	slices.SortFunc(merged, func(a, b sb.Contact) int { return strings.Compare(a.Phone, b.Phone) })
-	var db beginner = j.w.s.write
 	if j.conn != nil {
-		db = j.conn
+		err = t.upsertContactsCopy(ctx, j.conn, imp.WorkspaceID, merged, imp.Tags)
+	} else {
+		err = t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, merged, imp.Tags)
 	}
-	return j.w.s.run(ctx, db, false, func(t *tx) error {
-		now := t.now.UnixMicro()
-		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?`
-		args := []any{offset, rowsRead, imported, rejected, now}
-		if last {
-			set += `, status = 'completed', rows_total = rows_imported + rows_rejected + ?, completed_at = ?, lease_owner = NULL, locked_until = NULL`
-			args = append(args, imported+rejected, now)
-		} else {
-			set += `, locked_until = ?`
-			args = append(args, t.now.Add(j.w.Lease).UnixMicro())
-		}
-		res, err := t.exec(ctx, `UPDATE contact_imports SET `+set+` WHERE workspace_id = ? AND id = ? AND lease_owner = ? AND status = 'running'`,
-			append(args, imp.WorkspaceID, imp.ID, j.w.id)...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errLeaseLost
-		}
-		if j.conn != nil {
-			err = t.upsertContactsCopy(ctx, j.conn, imp.WorkspaceID, merged, imp.Tags)
-		} else {
-			err = t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, merged, imp.Tags)
-		}
-		if err != nil {
-			return err
-		}
-		if err := t.insertRejects(ctx, imp.ID, batch); err != nil {
-			return err
-		}
-		if !last {
-			return nil
-		}
-		if _, err := t.exec(ctx, `DELETE FROM contact_import_chunks WHERE import_id = ?`, imp.ID); err != nil {
-			return err
-		}
-		var total, imp2, rej int64
-		if err := t.queryRow(ctx, `SELECT rows_total, rows_imported, rows_rejected FROM contact_imports WHERE workspace_id = ? AND id = ?`, imp.WorkspaceID, imp.ID).Scan(&total, &imp2, &rej); err != nil {
-			return err
-		}
-		return t.audit(ctx, imp.actor(), imp.WorkspaceID, j.accountID, "contacts.imported", imp.ID,
-			map[string]any{"status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej, "tags": imp.Tags})
-	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return imported, rejected, t.insertRejects(ctx, imp.ID, batch)
 }
 
 // fail ends an import with an error a person can act on.
