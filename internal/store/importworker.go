@@ -521,11 +521,12 @@ func (r *importRow) actor() sb.Actor {
 // upsertContacts inserts contacts or, for a phone the workspace has, updates the
 // non-empty fields; then gives each its own tags and the import's.
 func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID string, cs []sb.Contact, common []string) error {
-	const perStmt = upsertRows
 	now := t.now.UnixMicro()
 	idByPhone := make(map[string]string, len(cs))
-	for lo := 0; lo < len(cs); lo += perStmt {
-		part := cs[lo:min(lo+perStmt, len(cs))]
+	for lo := 0; lo < len(cs); {
+		n := stmtRows(len(cs)-lo, upsertRows)
+		part := cs[lo : lo+n]
+		lo += n
 		args := make([]any, 0, len(part)*9)
 		for i := range part {
 			c := &part[i]
@@ -533,10 +534,10 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 		}
 		var rows *sql.Rows
 		var err error
-		if stmts != nil && len(part) == upsertRows {
-			rows, err = t.tx.StmtContext(ctx, stmts.upsert).QueryContext(ctx, args...)
+		if stmts != nil {
+			rows, err = t.tx.StmtContext(ctx, stmts.upsert[n]).QueryContext(ctx, args...)
 		} else {
-			rows, err = t.query(ctx, upsertSQL(len(part)), args...)
+			rows, err = t.query(ctx, upsertSQL(n), args...)
 		}
 		if err != nil {
 			return err
@@ -554,21 +555,7 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 			return err
 		}
 	}
-	const tagsPerStmt = tagRows
-	args := make([]any, 0, tagsPerStmt*3)
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
-		}
-		var err error
-		if stmts != nil && len(args) == tagRows*3 {
-			_, err = t.tx.StmtContext(ctx, stmts.tags).ExecContext(ctx, args...)
-		} else {
-			_, err = t.exec(ctx, tagsSQL(len(args)/3), args...)
-		}
-		args = args[:0]
-		return err
-	}
+	args := make([]any, 0, len(cs)*(len(common)+1)*3)
 	for i := range cs {
 		id, ok := idByPhone[cs[i].Phone]
 		if !ok {
@@ -582,15 +569,38 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 				}
 				seen[tag] = true
 				args = append(args, workspaceID, id, tag)
-				if len(args) >= tagsPerStmt*3 {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
 			}
 		}
 	}
-	return flush()
+	for lo := 0; lo < len(args); {
+		n := stmtRows((len(args)-lo)/3, tagRows)
+		part := args[lo : lo+n*3]
+		lo += n * 3
+		var err error
+		if stmts != nil {
+			_, err = t.tx.StmtContext(ctx, stmts.tags[n]).ExecContext(ctx, part...)
+		} else {
+			_, err = t.exec(ctx, tagsSQL(n), part...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stmtRows is how many of left rows the next multi-row statement takes: full, a
+// power of two, or the largest power of two below left, so that a few prepared
+// statements (importStmts) serve every batch size.
+func stmtRows(left, full int) int {
+	if left >= full {
+		return full
+	}
+	n := 1
+	for n*2 <= left {
+		n *= 2
+	}
+	return n
 }
 
 // insertRejects records the rejected rows of a batch.
@@ -742,10 +752,11 @@ func (s *Store) removeAbandonedUploads(ctx context.Context) error {
 	})
 }
 
-// Rows per multi-row statement of the SQLite import path.
+// Rows per multi-row statement of the SQLite import path (powers of two: see
+// stmtRows).
 const (
-	upsertRows = 500
-	tagRows    = 1000
+	upsertRows = 512
+	tagRows    = 1024
 )
 
 func upsertSQL(n int) string {
@@ -757,27 +768,36 @@ func tagsSQL(n int) string {
 	return `INSERT INTO contact_tags (workspace_id, contact_id, tag) VALUES ` + rowsOf(n, 3) + ` ON CONFLICT DO NOTHING`
 }
 
-// importStmts are the full-size statements of the SQLite import path, prepared
-// once per import instead of once per batch: the writer is a single connection, so
-// they stay prepared on it for every batch's transaction.
+// importStmts are the statements of the SQLite import path, by rows, prepared once
+// per import instead of once per batch: the writer is a single connection, so they
+// stay prepared on it for every batch's transaction.
 type importStmts struct {
-	upsert, tags *sql.Stmt
+	upsert, tags map[int]*sql.Stmt
 }
 
 func (s *Store) prepareImportStmts(ctx context.Context) (*importStmts, error) {
-	var st importStmts
-	var err error
-	if st.upsert, err = s.write.PrepareContext(ctx, upsertSQL(upsertRows)); err != nil {
-		return nil, err
+	st := &importStmts{upsert: map[int]*sql.Stmt{}, tags: map[int]*sql.Stmt{}}
+	for _, k := range []struct {
+		m    map[int]*sql.Stmt
+		full int
+		sql  func(int) string
+	}{{st.upsert, upsertRows, upsertSQL}, {st.tags, tagRows, tagsSQL}} {
+		for n := 1; n <= k.full; n *= 2 {
+			stmt, err := s.write.PrepareContext(ctx, k.sql(n))
+			if err != nil {
+				st.close()
+				return nil, err
+			}
+			k.m[n] = stmt
+		}
 	}
-	if st.tags, err = s.write.PrepareContext(ctx, tagsSQL(tagRows)); err != nil {
-		st.upsert.Close()
-		return nil, err
-	}
-	return &st, nil
+	return st, nil
 }
 
 func (st *importStmts) close() {
-	st.upsert.Close()
-	st.tags.Close()
+	for _, m := range []map[int]*sql.Stmt{st.upsert, st.tags} {
+		for _, stmt := range m {
+			stmt.Close()
+		}
+	}
 }
