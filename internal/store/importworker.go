@@ -31,7 +31,7 @@ type ImportWorker struct {
 	s  *Store
 	id string
 	// BatchRows is the number of rows per transaction (default 20000 on SQLite,
-	// 10000 on PostgreSQL). On SQLite a transaction is written in statements of
+	// 5000 on PostgreSQL). On SQLite a transaction is written in statements of
 	// at most 1000 rows, parsed as it goes, so memory does not grow with it.
 	BatchRows int
 	// Lease is how long a claim lasts without renewal (default 2 minutes); every
@@ -52,7 +52,7 @@ type ImportWorker struct {
 func (s *Store) NewImportWorker() *ImportWorker {
 	batch := 20000
 	if s.dialect == postgres {
-		batch = 10000
+		batch = 5000
 	}
 	return &ImportWorker{s: s, id: secret.NewID("wrk", time.Now()), BatchRows: batch, Lease: 2 * time.Minute, Poll: time.Second, Logger: s.cfg.Logger}
 }
