@@ -514,6 +514,62 @@ func TestContactImportResumes(t *testing.T) {
 	})
 }
 
+// TestContactImportResumesAfterLargeBatch kills a worker after one transaction of
+// several parsed chunks (SQLite writes a transaction 1000 rows at a time) and
+// finishes the import with a new worker: no row lost, none doubled, a phone seen
+// again in a later transaction merged.
+func TestContactImportResumesAfterLargeBatch(t *testing.T) {
+	eachImportAPI(t, func(t *testing.T, a *importAPI) {
+		owner := a.signUp("Olga")
+		ws := owner.WorkspaceID
+		var file strings.Builder
+		file.WriteString("phone,first_name,tags\n")
+		const rows, distinct = 3000, 2000
+		for i := 0; i < rows; i++ {
+			fmt.Fprintf(&file, "+1415%07d,N%d,r%d\n", 2000000+i%distinct, i, i)
+		}
+		id := a.upload(ws, owner.Token, file.String(), map[string]string{"tags": "big"}).want(t, 202).Str("id")
+
+		w1 := a.store.NewImportWorker()
+		w1.BatchRows, w1.MaxBatches = 1500, 1
+		if _, err := w1.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		want := 1500 // PostgreSQL: a transaction is one chunk of BatchRows
+		if a.store.Dialect() == "sqlite" {
+			want = 2000 // chunks of 1000 until the transaction holds BatchRows
+		}
+		st := importStatus(a.api, ws, owner.Token, id)
+		if st.Str("status") != "running" || num(st, "rows_imported") != want {
+			t.Fatalf("after the crash: %s, want %d rows", st.Raw, want)
+		}
+		if n := len(a.contacts(ws, owner.Token, "&tag=big")); n != min(want, distinct) {
+			t.Fatalf("contacts after the crash: %d", n)
+		}
+
+		w2 := a.store.NewImportWorker()
+		w2.BatchRows = 1500
+		a.clock.Advance(w1.Lease + time.Second)
+		if n, err := w2.RunOnce(context.Background()); err != nil || n != 1 {
+			t.Fatalf("resume: %d %v", n, err)
+		}
+		st = importStatus(a.api, ws, owner.Token, id)
+		if st.Str("status") != "completed" || num(st, "rows_imported") != rows || num(st, "rows_rejected") != 0 || num(st, "rows_total") != rows {
+			t.Fatalf("after resuming: %s", st.Raw)
+		}
+		cs := a.contacts(ws, owner.Token, "&tag=big")
+		if len(cs) != distinct {
+			t.Fatalf("contacts: %d, want %d", len(cs), distinct)
+		}
+		if c := byPhone(cs)["+14152000005"]; c["first_name"] != "N2005" || tagsOf(c) != "big,r2005,r5" {
+			t.Fatalf("merged contact: %v", c)
+		}
+		if c := byPhone(cs)["+14152001999"]; c["first_name"] != "N1999" || tagsOf(c) != "big,r1999" {
+			t.Fatalf("contact seen once: %v", c)
+		}
+	})
+}
+
 // TestContactImportLarge imports enough rows for full-size statements, with
 // repeats across batches, and counts what arrived.
 func TestContactImportLarge(t *testing.T) {

@@ -16,6 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/switchboard/switchboard/internal/secret"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
@@ -27,7 +30,9 @@ import (
 type ImportWorker struct {
 	s  *Store
 	id string
-	// BatchRows is the number of rows per transaction (default 1000).
+	// BatchRows is the number of rows per transaction (default 20000 on SQLite,
+	// 5000 on PostgreSQL). On SQLite a transaction is written in statements of
+	// at most 1000 rows, parsed as it goes, so memory does not grow with it.
 	BatchRows int
 	// Lease is how long a claim lasts without renewal (default 2 minutes); every
 	// batch renews it.
@@ -45,7 +50,11 @@ type ImportWorker struct {
 
 // NewImportWorker returns a worker for the store's imports.
 func (s *Store) NewImportWorker() *ImportWorker {
-	return &ImportWorker{s: s, id: secret.NewID("wrk", time.Now()), BatchRows: 1000, Lease: 2 * time.Minute, Poll: time.Second, Logger: s.cfg.Logger}
+	batch := 20000
+	if s.dialect == postgres {
+		batch = 5000
+	}
+	return &ImportWorker{s: s, id: secret.NewID("wrk", time.Now()), BatchRows: batch, Lease: 2 * time.Minute, Poll: time.Second, Logger: s.cfg.Logger}
 }
 
 // errStopped ends processing when MaxBatches is reached.
@@ -177,6 +186,16 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 			return err
 		}
 		defer job.stmts.close()
+	} else {
+		// PostgreSQL: the import keeps one connection, where each batch is copied
+		// into a temporary table and merged into contacts with one statement.
+		if job.conn, err = w.s.write.Conn(ctx); err != nil {
+			return err
+		}
+		defer job.conn.Close()
+		if _, err := job.conn.ExecContext(ctx, createImportStage); err != nil {
+			return err
+		}
 	}
 	header, dataStart, comma, err := readImportHeader(w.s.chunkReader(ctx, id, imp.ChunkSize, 0), imp.Mapping)
 	if err != nil {
@@ -195,7 +214,7 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 	// current: phone validation and the database each keep a CPU busy.
 	readCtx, stopReading := context.WithCancel(ctx)
 	batches := make(chan parsedBatch, 1)
-	go job.read(readCtx, cr, offset, imp.RowsRead, batches)
+	go job.read(readCtx, cr, offset, imp.RowsRead, job.chunkRows(), batches)
 	defer func() {
 		stopReading()
 		for range batches {
@@ -205,10 +224,11 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 		if b.err != nil {
 			return b.err
 		}
-		if err := job.write(ctx, b.recs, b.offset, b.rowsRead, b.eof); err != nil {
+		eof, err := job.write(ctx, b, batches)
+		if err != nil {
 			return err
 		}
-		if b.eof {
+		if eof {
 			return nil
 		}
 		w.batches++
@@ -228,13 +248,23 @@ type parsedBatch struct {
 	err      error
 }
 
-// read parses the file from offset in batches until its end, an error or ctx ends.
-func (j *importJob) read(ctx context.Context, cr *csv.Reader, offset, rowsRead int64, out chan<- parsedBatch) {
+// chunkRows is how many rows are parsed, and written, at a time. On PostgreSQL a
+// transaction is one chunk, whose rows are locked in phone order so that concurrent
+// imports into one workspace cannot deadlock; SQLite has a single writer.
+func (j *importJob) chunkRows() int {
+	if j.conn != nil {
+		return max(j.w.BatchRows, 1)
+	}
+	return min(max(j.w.BatchRows, 1), 1000)
+}
+
+// read parses the file from offset in chunks until its end, an error or ctx ends.
+func (j *importJob) read(ctx context.Context, cr *csv.Reader, offset, rowsRead int64, chunk int, out chan<- parsedBatch) {
 	defer close(out)
 	line := rowsRead + 1 // the header is row 1
 	for {
-		b := parsedBatch{recs: make([]importRecord, 0, j.w.BatchRows)}
-		for len(b.recs) < j.w.BatchRows {
+		b := parsedBatch{recs: make([]importRecord, 0, chunk)}
+		for len(b.recs) < chunk {
 			rec, err := cr.Read()
 			if errors.Is(err, io.EOF) {
 				b.eof = true
@@ -267,6 +297,7 @@ func (j *importJob) read(ctx context.Context, cr *csv.Reader, offset, rowsRead i
 
 type importJob struct {
 	stmts     *importStmts
+	conn      *sql.Conn // PostgreSQL only
 	w         *ImportWorker
 	imp       *importRow
 	accountID string
@@ -347,10 +378,80 @@ func (j *importJob) normalizeOne(pn *sb.PhoneNormalizer, r *importRecord) {
 }
 
 // write stores one batch in one transaction together with the offset and row
-// reached, renewing the lease; the last batch also completes the import.
-func (j *importJob) write(ctx context.Context, batch []importRecord, offset, rowsRead int64, last bool) error {
+// reached, renewing the lease; the last batch also completes the import. A batch
+// is the chunk first and, until it holds BatchRows rows, the next chunks of more.
+// It reports whether the file's end was reached.
+func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan parsedBatch) (bool, error) {
 	imp := j.imp
-	var imported, rejected int64
+	var db beginner = j.w.s.write
+	if j.conn != nil {
+		db = j.conn
+	}
+	var eof bool
+	err := j.w.s.run(ctx, db, false, func(t *tx) error {
+		var imported, rejected int64
+		b, rows := first, 0
+		for {
+			i, r, err := j.writeChunk(ctx, t, b.recs)
+			if err != nil {
+				return err
+			}
+			imported, rejected, rows = imported+i, rejected+r, rows+len(b.recs)
+			if b.eof || rows >= j.w.BatchRows {
+				break
+			}
+			var ok bool
+			select {
+			case b, ok = <-more:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if !ok {
+				return ctx.Err()
+			}
+			if b.err != nil {
+				return b.err
+			}
+		}
+		eof = b.eof
+		now := t.now.UnixMicro()
+		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?`
+		args := []any{b.offset, b.rowsRead, imported, rejected, now}
+		if eof {
+			set += `, status = 'completed', rows_total = rows_imported + rows_rejected + ?, completed_at = ?, lease_owner = NULL, locked_until = NULL`
+			args = append(args, imported+rejected, now)
+		} else {
+			set += `, locked_until = ?`
+			args = append(args, t.now.Add(j.w.Lease).UnixMicro())
+		}
+		res, err := t.exec(ctx, `UPDATE contact_imports SET `+set+` WHERE workspace_id = ? AND id = ? AND lease_owner = ? AND status = 'running'`,
+			append(args, imp.WorkspaceID, imp.ID, j.w.id)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errLeaseLost
+		}
+		if !eof {
+			return nil
+		}
+		if _, err := t.exec(ctx, `DELETE FROM contact_import_chunks WHERE import_id = ?`, imp.ID); err != nil {
+			return err
+		}
+		var total, imp2, rej int64
+		if err := t.queryRow(ctx, `SELECT rows_total, rows_imported, rows_rejected FROM contact_imports WHERE workspace_id = ? AND id = ?`, imp.WorkspaceID, imp.ID).Scan(&total, &imp2, &rej); err != nil {
+			return err
+		}
+		return t.audit(ctx, imp.actor(), imp.WorkspaceID, j.accountID, "contacts.imported", imp.ID,
+			map[string]any{"status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej, "tags": imp.Tags})
+	})
+	return eof, err
+}
+
+// writeChunk upserts a chunk's contacts and records its rejected rows, and returns
+// how many rows it imported and rejected.
+func (j *importJob) writeChunk(ctx context.Context, t *tx, batch []importRecord) (imported, rejected int64, err error) {
+	imp := j.imp
 	// Merge the rows that share a phone: later cells win, tags add up.
 	byPhone := make(map[string]int, len(batch))
 	merged := make([]sb.Contact, 0, len(batch))
@@ -377,44 +478,15 @@ func (j *importJob) write(ctx context.Context, batch []importRecord, offset, row
 	// Concurrent imports into one workspace take their row locks in the same
 	// order, phone order, so that they wait for each other instead of deadlocking.
 	slices.SortFunc(merged, func(a, b sb.Contact) int { return strings.Compare(a.Phone, b.Phone) })
-	return j.w.s.update(ctx, func(t *tx) error {
-		now := t.now.UnixMicro()
-		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?`
-		args := []any{offset, rowsRead, imported, rejected, now}
-		if last {
-			set += `, status = 'completed', rows_total = rows_imported + rows_rejected + ?, completed_at = ?, lease_owner = NULL, locked_until = NULL`
-			args = append(args, imported+rejected, now)
-		} else {
-			set += `, locked_until = ?`
-			args = append(args, t.now.Add(j.w.Lease).UnixMicro())
-		}
-		res, err := t.exec(ctx, `UPDATE contact_imports SET `+set+` WHERE workspace_id = ? AND id = ? AND lease_owner = ? AND status = 'running'`,
-			append(args, imp.WorkspaceID, imp.ID, j.w.id)...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errLeaseLost
-		}
-		if err := t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, merged, imp.Tags); err != nil {
-			return err
-		}
-		if err := t.insertRejects(ctx, imp.ID, batch); err != nil {
-			return err
-		}
-		if !last {
-			return nil
-		}
-		if _, err := t.exec(ctx, `DELETE FROM contact_import_chunks WHERE import_id = ?`, imp.ID); err != nil {
-			return err
-		}
-		var total, imp2, rej int64
-		if err := t.queryRow(ctx, `SELECT rows_total, rows_imported, rows_rejected FROM contact_imports WHERE workspace_id = ? AND id = ?`, imp.WorkspaceID, imp.ID).Scan(&total, &imp2, &rej); err != nil {
-			return err
-		}
-		return t.audit(ctx, imp.actor(), imp.WorkspaceID, j.accountID, "contacts.imported", imp.ID,
-			map[string]any{"status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej, "tags": imp.Tags})
-	})
+	if j.conn != nil {
+		err = t.upsertContactsCopy(ctx, j.conn, imp.WorkspaceID, merged, imp.Tags)
+	} else {
+		err = t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, merged, imp.Tags)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return imported, rejected, t.insertRejects(ctx, imp.ID, batch)
 }
 
 // fail ends an import with an error a person can act on.
@@ -453,14 +525,12 @@ func (r *importRow) actor() sb.Actor {
 // upsertContacts inserts contacts or, for a phone the workspace has, updates the
 // non-empty fields; then gives each its own tags and the import's.
 func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID string, cs []sb.Contact, common []string) error {
-	if t.s.dialect == postgres {
-		return t.upsertContactsArrays(ctx, workspaceID, cs, common)
-	}
-	const perStmt = upsertRows
 	now := t.now.UnixMicro()
 	idByPhone := make(map[string]string, len(cs))
-	for lo := 0; lo < len(cs); lo += perStmt {
-		part := cs[lo:min(lo+perStmt, len(cs))]
+	for lo := 0; lo < len(cs); {
+		n := stmtRows(len(cs)-lo, upsertRows)
+		part := cs[lo : lo+n]
+		lo += n
 		args := make([]any, 0, len(part)*9)
 		for i := range part {
 			c := &part[i]
@@ -468,10 +538,10 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 		}
 		var rows *sql.Rows
 		var err error
-		if stmts != nil && len(part) == upsertRows {
-			rows, err = t.tx.StmtContext(ctx, stmts.upsert).QueryContext(ctx, args...)
+		if stmts != nil {
+			rows, err = t.tx.StmtContext(ctx, stmts.upsert[n]).QueryContext(ctx, args...)
 		} else {
-			rows, err = t.query(ctx, upsertSQL(len(part)), args...)
+			rows, err = t.query(ctx, upsertSQL(n), args...)
 		}
 		if err != nil {
 			return err
@@ -489,21 +559,7 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 			return err
 		}
 	}
-	const tagsPerStmt = tagRows
-	args := make([]any, 0, tagsPerStmt*3)
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
-		}
-		var err error
-		if stmts != nil && len(args) == tagRows*3 {
-			_, err = t.tx.StmtContext(ctx, stmts.tags).ExecContext(ctx, args...)
-		} else {
-			_, err = t.exec(ctx, tagsSQL(len(args)/3), args...)
-		}
-		args = args[:0]
-		return err
-	}
+	args := make([]any, 0, len(cs)*(len(common)+1)*3)
 	for i := range cs {
 		id, ok := idByPhone[cs[i].Phone]
 		if !ok {
@@ -517,15 +573,38 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 				}
 				seen[tag] = true
 				args = append(args, workspaceID, id, tag)
-				if len(args) >= tagsPerStmt*3 {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
 			}
 		}
 	}
-	return flush()
+	for lo := 0; lo < len(args); {
+		n := stmtRows((len(args)-lo)/3, tagRows)
+		part := args[lo : lo+n*3]
+		lo += n * 3
+		var err error
+		if stmts != nil {
+			_, err = t.tx.StmtContext(ctx, stmts.tags[n]).ExecContext(ctx, part...)
+		} else {
+			_, err = t.exec(ctx, tagsSQL(n), part...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stmtRows is how many of left rows the next multi-row statement takes: full, a
+// power of two, or the largest power of two below left, so that a few prepared
+// statements (importStmts) serve every batch size.
+func stmtRows(left, full int) int {
+	if left >= full {
+		return full
+	}
+	n := 1
+	for n*2 <= left {
+		n *= 2
+	}
+	return n
 }
 
 // insertRejects records the rejected rows of a batch.
@@ -613,64 +692,50 @@ const upsertSet = `ON CONFLICT (workspace_id, phone) DO UPDATE SET
 	company = CASE WHEN excluded.company <> '' THEN excluded.company ELSE contacts.company END,
 	updated_at = excluded.updated_at`
 
-// upsertContactsArrays is upsertContacts for PostgreSQL's bulk path: each column
-// travels as one array parameter and unnest turns them back into rows, so a whole
-// batch is one statement with a handful of parameters instead of thousands.
-func (t *tx) upsertContactsArrays(ctx context.Context, workspaceID string, cs []sb.Contact, common []string) error {
+// createImportStage is PostgreSQL's staging table for one batch of an import: a
+// temporary table of the connection, emptied by every commit.
+const createImportStage = `CREATE TEMPORARY TABLE IF NOT EXISTS contact_import_stage (
+	id TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL, phone TEXT NOT NULL,
+	email TEXT NOT NULL, company TEXT NOT NULL, tags TEXT[] NOT NULL) ON COMMIT DELETE ROWS`
+
+// upsertContactsCopy is upsertContacts for PostgreSQL: the batch goes to the
+// staging table with COPY, then one statement upserts the contacts in phone order
+// and gives each its tags (the import's and its own).
+func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID string, cs []sb.Contact, common []string) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	now := t.now.UnixMicro()
-	cols := make([][]string, 6)
-	for i := range cols {
-		cols[i] = make([]string, len(cs))
-	}
-	for i := range cs {
-		c := &cs[i]
-		cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i] = secret.NewID("con", t.now), c.FirstName, c.LastName, c.Phone, c.Email, c.Company
-	}
-	rows, err := t.query(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
-		SELECT u.id, ?, u.first_name, u.last_name, u.phone, u.email, u.company, ?, ?
-		FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(id, first_name, last_name, phone, email, company)
-		`+upsertSet+`
-		RETURNING id, phone`, workspaceID, now, now, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
+	tags := make([]string, 0, len(common)+4)
+	err := conn.Raw(func(driverConn any) error {
+		pc := driverConn.(*stdlib.Conn).Conn()
+		_, err := pc.CopyFrom(ctx, pgx.Identifier{"contact_import_stage"},
+			[]string{"id", "first_name", "last_name", "phone", "email", "company", "tags"},
+			pgx.CopyFromSlice(len(cs), func(i int) ([]any, error) {
+				c := &cs[i]
+				tags = tags[:0]
+				for _, list := range [][]string{common, c.Tags} {
+					for _, tag := range list {
+						if !slices.Contains(tags, tag) {
+							tags = append(tags, tag)
+						}
+					}
+				}
+				return []any{secret.NewID("con", t.now), c.FirstName, c.LastName, c.Phone, c.Email, c.Company, tags}, nil
+			}))
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	idByPhone := make(map[string]string, len(cs))
-	for rows.Next() {
-		var id, phone string
-		if err := rows.Scan(&id, &phone); err != nil {
-			rows.Close()
-			return err
-		}
-		idByPhone[phone] = id
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	var ids, tags []string
-	for i := range cs {
-		id, ok := idByPhone[cs[i].Phone]
-		if !ok {
-			return fmt.Errorf("store: upsert returned no id for a contact")
-		}
-		seen := map[string]bool{}
-		for _, list := range [][]string{common, cs[i].Tags} {
-			for _, tag := range list {
-				if !seen[tag] {
-					seen[tag] = true
-					ids, tags = append(ids, id), append(tags, tag)
-				}
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err = t.exec(ctx, `INSERT INTO contact_tags (workspace_id, contact_id, tag)
-		SELECT ?, u.contact_id, u.tag FROM unnest(?::text[], ?::text[]) AS u(contact_id, tag) ON CONFLICT DO NOTHING`, workspaceID, ids, tags)
+	now := t.now.UnixMicro()
+	_, err = t.exec(ctx, `WITH up AS (
+			INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
+			SELECT id, ?, first_name, last_name, phone, email, company, ?, ? FROM contact_import_stage ORDER BY phone
+			`+upsertSet+`
+			RETURNING id, phone)
+		INSERT INTO contact_tags (workspace_id, contact_id, tag)
+		SELECT ?, up.id, tg.tag FROM up JOIN contact_import_stage st ON st.phone = up.phone CROSS JOIN LATERAL unnest(st.tags) AS tg(tag)
+		ON CONFLICT DO NOTHING`, workspaceID, now, now, workspaceID)
 	return err
 }
 
@@ -691,10 +756,11 @@ func (s *Store) removeAbandonedUploads(ctx context.Context) error {
 	})
 }
 
-// Rows per multi-row statement of the SQLite import path.
+// Rows per multi-row statement of the SQLite import path (powers of two: see
+// stmtRows).
 const (
-	upsertRows = 500
-	tagRows    = 1000
+	upsertRows = 512
+	tagRows    = 1024
 )
 
 func upsertSQL(n int) string {
@@ -706,27 +772,36 @@ func tagsSQL(n int) string {
 	return `INSERT INTO contact_tags (workspace_id, contact_id, tag) VALUES ` + rowsOf(n, 3) + ` ON CONFLICT DO NOTHING`
 }
 
-// importStmts are the full-size statements of the SQLite import path, prepared
-// once per import instead of once per batch: the writer is a single connection, so
-// they stay prepared on it for every batch's transaction.
+// importStmts are the statements of the SQLite import path, by rows, prepared once
+// per import instead of once per batch: the writer is a single connection, so they
+// stay prepared on it for every batch's transaction.
 type importStmts struct {
-	upsert, tags *sql.Stmt
+	upsert, tags map[int]*sql.Stmt
 }
 
 func (s *Store) prepareImportStmts(ctx context.Context) (*importStmts, error) {
-	var st importStmts
-	var err error
-	if st.upsert, err = s.write.PrepareContext(ctx, upsertSQL(upsertRows)); err != nil {
-		return nil, err
+	st := &importStmts{upsert: map[int]*sql.Stmt{}, tags: map[int]*sql.Stmt{}}
+	for _, k := range []struct {
+		m    map[int]*sql.Stmt
+		full int
+		sql  func(int) string
+	}{{st.upsert, upsertRows, upsertSQL}, {st.tags, tagRows, tagsSQL}} {
+		for n := 1; n <= k.full; n *= 2 {
+			stmt, err := s.write.PrepareContext(ctx, k.sql(n))
+			if err != nil {
+				st.close()
+				return nil, err
+			}
+			k.m[n] = stmt
+		}
 	}
-	if st.tags, err = s.write.PrepareContext(ctx, tagsSQL(tagRows)); err != nil {
-		st.upsert.Close()
-		return nil, err
-	}
-	return &st, nil
+	return st, nil
 }
 
 func (st *importStmts) close() {
-	st.upsert.Close()
-	st.tags.Close()
+	for _, m := range []map[int]*sql.Stmt{st.upsert, st.tags} {
+		for _, stmt := range m {
+			stmt.Close()
+		}
+	}
 }

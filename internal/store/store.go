@@ -273,7 +273,12 @@ func (s *Store) view(ctx context.Context, fn func(*tx) error) error {
 	return s.run(ctx, s.read, true, fn)
 }
 
-func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*tx) error) error {
+// beginner is a *sql.DB or a *sql.Conn.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func (s *Store) run(ctx context.Context, db beginner, readOnly bool, fn func(*tx) error) error {
 	opts := &sql.TxOptions{}
 	if readOnly && s.dialect == postgres {
 		opts.ReadOnly = true
