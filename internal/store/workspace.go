@@ -393,42 +393,40 @@ func (s *Store) RestoreWorkspace(ctx context.Context, actor sb.Actor, id string)
 func (s *Store) ListClients(ctx context.Context, actor sb.Actor, id string) ([]sb.Workspace, error) {
 	out := []sb.Workspace{}
 	err := s.view(ctx, func(t *tx) error {
-		w, _, err := t.access(ctx, actor, id, sb.ActionViewWorkspace, false)
+		w, agencyRole, err := t.access(ctx, actor, id, sb.ActionViewWorkspace, false)
 		if err != nil {
 			return err
 		}
 		if w.Type != sb.WorkspaceAgency {
 			return nil // only agencies have clients
 		}
-		rows, err := t.query(ctx, `SELECT `+wsColumns+` FROM workspaces WHERE parent_id = ? AND deleted_at IS NULL ORDER BY id`, w.ID)
+		// One query for the clients, their owners and the caller's direct roles there.
+		rows, err := t.query(ctx, `SELECT `+prefixed("c", wsColumns)+`, o.user_id, m.role
+			FROM workspaces c
+			JOIN memberships o ON o.workspace_id = c.id AND o.role = 'owner'
+			LEFT JOIN memberships m ON m.workspace_id = c.id AND m.user_id = ?
+			WHERE c.parent_id = ? AND c.deleted_at IS NULL ORDER BY c.id`, actor.UserID, w.ID)
 		if err != nil {
 			return err
 		}
-		var clients []*wsRow
+		defer rows.Close()
 		for rows.Next() {
-			c, err := scanWorkspace(rows)
-			if err != nil {
-				rows.Close()
+			var c wsRow
+			var owner string
+			var direct sql.NullString
+			if err := rows.Scan(&c.ID, &c.AccountID, &c.ParentID, &c.Type, &c.Name, &c.Description, &c.MinuteBudget, &c.SecondsUsed, &c.CreatedAt, &c.DeletedAt, &owner, &direct); err != nil {
 				return err
 			}
-			clients = append(clients, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, c := range clients {
-			role, err := t.roleIn(ctx, actor, c)
-			if err != nil {
-				return err
+			// An API key acts only in its own workspace: it has no role in the clients.
+			role := sb.RoleNone
+			if !actor.IsAPIKey() {
+				role = sb.Higher(sb.Role(direct.String), inheritedRole(agencyRole))
 			}
-			v, err := t.workspaceView(ctx, c, role)
-			if err != nil {
-				return err
-			}
-			out = append(out, *v)
+			out = append(out, sb.Workspace{ID: c.ID, AccountID: c.AccountID, Name: c.Name, Type: c.Type, Description: c.Description,
+				ParentID: stringPtr(c.ParentID), OwnerID: owner, Role: role, MinuteBudget: int64Ptr(c.MinuteBudget),
+				SecondsUsed: c.SecondsUsed, CreatedAt: toTime(c.CreatedAt)})
 		}
-		return nil
+		return rows.Err()
 	})
 	return out, err
 }
