@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"testing"
+	"time"
 )
 
 func TestSignUpLogInMe(t *testing.T) {
@@ -92,5 +94,19 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		if doc.Str("openapi") != "3.1.0" {
 			t.Fatalf("openapi version: %v", doc.Get("openapi"))
 		}
+	})
+}
+
+// TestLogInRateLimitedPerAddress: failures for many emails from one address run out
+// the address's allowance, so spraying passwords is slow too.
+func TestLogInRateLimitedPerAddress(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		var last *resp
+		for i := 0; i < 201; i++ {
+			last = a.do("POST", "/api/v1/auth/login", "", map[string]string{"email": fmt.Sprintf("spray%d@example.com", i), "password": "wrong password"})
+		}
+		last.want(t, 429, "rate_limited")
+		a.clock.Advance(10 * time.Second)
+		a.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "fresh@example.com", "password": "wrong password"}).want(t, 401, "invalid_credentials")
 	})
 }

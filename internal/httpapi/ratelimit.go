@@ -74,7 +74,7 @@ type limits struct {
 
 func newLimits(now func() time.Time) *limits {
 	return &limits{
-		loginFailuresByIP:    newKeyed(6*time.Second, 50, now),
+		loginFailuresByIP:    newKeyed(2*time.Second, 200, now),
 		loginFailuresByEmail: newKeyed(time.Minute, 10, now),
 		invitesByWorkspace:   newKeyed(36*time.Second, 100, now), // 100 an hour
 		testSendsByWorkspace: newKeyed(time.Minute, 10, now),

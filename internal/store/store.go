@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/secret"
@@ -64,6 +65,9 @@ type Store struct {
 	// connection whose transactions begin IMMEDIATE. read serves read-only work.
 	write *sql.DB
 	read  *sql.DB
+
+	dummyOnce sync.Once
+	dummy     string
 }
 
 // Open connects to the database named by cfg. It does not migrate.

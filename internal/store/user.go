@@ -18,9 +18,15 @@ const (
 	APIKeyPrefix  = "sbk_"
 )
 
-// dummyHash is checked against when a log-in names an unknown email, so that both
+// dummyHash returns a hash, made once with the store's own parameters, to check
+// against when a log-in names an unknown email, so that both
 // failures take the same time.
-var dummyHash, _ = secret.HashPassword(secret.DefaultPasswordParams, "switchboard-dummy-password")
+func (s *Store) dummyHash() string {
+	s.dummyOnce.Do(func() {
+		s.dummy, _ = secret.HashPassword(s.cfg.Password, "switchboard-dummy-password")
+	})
+	return s.dummy
+}
 
 // SignUp creates a user and a session. Without an invitation token it also creates
 // an account on the default plan and its first simple workspace, owned by the user;
@@ -107,7 +113,7 @@ func (s *Store) LogIn(ctx context.Context, in sb.LoginInput) (*sb.User, string, 
 			Scan(&user.ID, &user.Email, &user.Name, &hash, &created)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		secret.CheckPassword(dummyHash, in.Password)
+		secret.CheckPassword(s.dummyHash(), in.Password)
 		return nil, "", bad
 	}
 	if err != nil {
