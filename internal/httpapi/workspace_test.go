@@ -303,3 +303,26 @@ func TestOperatorAPI(t *testing.T) {
 		}
 	})
 }
+
+func TestBudgetBodyMustNameTheBudget(t *testing.T) {
+	eachAPI(t, func(t *testing.T, a *api) {
+		owner := a.signUp("Body")
+		a.grant(owner.AccountID, 10)
+		path := "/api/v1/workspaces/" + owner.WorkspaceID + "/budget"
+		a.do("PUT", path, owner.Token, map[string]any{"minute_budget": 5}).want(t, 200)
+		// A body without the field changes nothing; null removes the budget.
+		r := a.do("PUT", path, owner.Token, map[string]any{}).want(t, 422, "validation_failed")
+		if r.Get("errors").([]any)[0].(map[string]any)["location"] != "body.minute_budget" {
+			t.Fatalf("errors: %s", r.Raw)
+		}
+		if b := a.do("GET", "/api/v1/workspaces/"+owner.WorkspaceID, owner.Token, nil).Get("minute_budget"); b != float64(5) {
+			t.Fatalf("budget after a refused PUT: %v", b)
+		}
+		a.do("PUT", path, owner.Token, map[string]any{"minute_budget": "five"}).want(t, 422, "validation_failed")
+		a.do("PUT", path, owner.Token, map[string]any{"minute_budget": 5, "extra": 1}).want(t, 422, "validation_failed")
+		r = a.do("PUT", path, owner.Token, map[string]any{"minute_budget": nil}).want(t, 200)
+		if r.Get("minute_budget") != nil {
+			t.Fatalf("null did not remove the budget: %s", r.Raw)
+		}
+	})
+}

@@ -436,7 +436,7 @@ func TestMinuteInvariantsRandomized(t *testing.T) {
 					m := int64(rng.IntN(60))
 					b = &m
 				}
-				_, err := s.SetBudget(ctx, actor, w, sb.BudgetInput{MinuteBudget: b})
+				_, err := s.SetBudget(ctx, actor, w, sb.BudgetInput{MinuteBudget: b, Given: true})
 				if code := sb.ErrorCode(err); err != nil && code != sb.ECodeInsufficientMins && code != sb.ECodeValidation {
 					t.Fatal(err)
 				}
@@ -602,7 +602,7 @@ func TestReportsRaceBudgetChanges(t *testing.T) {
 						m := int64(500 + rng.IntN(500))
 						b = &m
 					}
-					_, err := s.SetBudget(ctx, actor, w, sb.BudgetInput{MinuteBudget: b})
+					_, err := s.SetBudget(ctx, actor, w, sb.BudgetInput{MinuteBudget: b, Given: true})
 					if code := sb.ErrorCode(err); code == sb.ECodeInsufficientMins || code == sb.ECodeValidation {
 						err = nil
 					}

@@ -1,7 +1,10 @@
 package switchboard
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -99,14 +102,40 @@ func (in *UpdateWorkspaceInput) Validate() error {
 	return v.Err()
 }
 
-// BudgetInput is the body of PUT /workspaces/{ws}/budget.
+// BudgetInput is the body of PUT /workspaces/{ws}/budget. minute_budget must be
+// given: a number sets the budget, null removes it.
 type BudgetInput struct {
 	MinuteBudget *int64 `json:"minute_budget"`
+	// Given records that the body named minute_budget (null included).
+	Given bool `json:"-"`
+}
+
+// UnmarshalJSON tells a missing minute_budget from an explicit null.
+func (in *BudgetInput) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		MinuteBudget json.RawMessage `json:"minute_budget"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	in.Given = len(raw.MinuteBudget) > 0
+	in.MinuteBudget = nil
+	if in.Given {
+		if err := json.Unmarshal(raw.MinuteBudget, &in.MinuteBudget); err != nil {
+			return &json.UnmarshalTypeError{Value: "minute_budget", Type: reflect.TypeFor[int64](), Field: "minute_budget"}
+		}
+	}
+	return nil
 }
 
 // Validate checks the budget.
 func (in BudgetInput) Validate() error {
 	var v Validation
+	if !in.Given {
+		v.Add("body.minute_budget", "Give minute_budget: a whole number of minutes, or null to remove the budget.")
+	}
 	validateBudget(&v, in.MinuteBudget)
 	return v.Err()
 }
