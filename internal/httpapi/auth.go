@@ -22,6 +22,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, _ actorT) error 
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Cache-Control", "no-store") // the answer holds a session token
 	encode(w, http.StatusCreated, authAnswer{User: user, Token: token})
 	return nil
 }
@@ -48,6 +49,7 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, a actorT) error {
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Cache-Control", "no-store") // the answer holds a session token
 	encode(w, http.StatusOK, authAnswer{User: user, Token: token})
 	return nil
 }

@@ -20,6 +20,9 @@ func TestSignUpLogInMe(t *testing.T) {
 			t.Fatalf("log-in failures differ: %q vs %q", wrongPw.Str("detail"), wrongEmail.Str("detail"))
 		}
 		login := a.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "ADA@example.com", "password": "correct horse"}).want(t, 200)
+		if login.Header.Get("Cache-Control") != "no-store" || r.Header.Get("Cache-Control") != "no-store" {
+			t.Fatal("answers holding a token must not be cached")
+		}
 		tok := login.Str("token")
 
 		me := a.do("GET", "/api/v1/me", tok, nil).want(t, 200)

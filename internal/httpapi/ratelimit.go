@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -55,7 +56,7 @@ func (k *keyed) check(key, what string) error {
 			secs = 1
 		}
 		return &sb.Error{Code: sb.ECodeRateLimited, RetryAfter: secs,
-			Message: "Too many " + what + "; wait " + time.Duration(secs*int(time.Second)).String() + " and try again."}
+			Message: fmt.Sprintf("Too many %s; wait %d second(s) and try again.", what, secs)}
 	}
 	return nil
 }
