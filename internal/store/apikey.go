@@ -53,7 +53,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, actor sb.Actor, workspaceID st
 func (s *Store) ListAPIKeys(ctx context.Context, actor sb.Actor, workspaceID string, page sb.Page) ([]sb.APIKey, string, error) {
 	out := []sb.APIKey{}
 	next := ""
-	page = keysetPage(page)
+	page = page.Bounded()
 	err := s.view(ctx, func(t *tx) error {
 		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionAdminister, false)
 		if err != nil {

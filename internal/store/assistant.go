@@ -33,6 +33,7 @@ func (t *tx) loadAssistant(ctx context.Context, workspaceID, id string) (*sb.Ass
 
 // ListAssistants lists a workspace's assistants, oldest first, a page at a time.
 func (s *Store) ListAssistants(ctx context.Context, actor sb.Actor, workspaceID string, p sb.Page) ([]sb.Assistant, string, error) {
+	p = p.Bounded()
 	out := []sb.Assistant{}
 	var next string
 	err := s.view(ctx, func(t *tx) error {
@@ -59,14 +60,6 @@ func (s *Store) ListAssistants(ctx context.Context, actor sb.Actor, workspaceID 
 		return nil
 	})
 	return out, next, err
-}
-
-// pageOf trims a keyset query's limit+1 rows to a page and gives the next cursor.
-func pageOf[T any](items []T, limit int, key func(T) string) ([]T, string) {
-	if limit > 0 && len(items) > limit {
-		return items[:limit], key(items[limit-1])
-	}
-	return items, ""
 }
 
 // CreateAssistant adds an assistant (admin+).

@@ -36,7 +36,7 @@ func (t *tx) audit(ctx context.Context, actor sb.Actor, workspaceID, accountID, 
 // ListAudit lists a workspace's audit log newest first, filtered by action and
 // actor id, one page at a time (the cursor is the last id of the previous page).
 func (s *Store) ListAudit(ctx context.Context, actor sb.Actor, workspaceID string, f sb.AuditFilter) ([]sb.AuditEntry, string, error) {
-	f.Page = keysetPage(f.Page)
+	f.Page = f.Page.Bounded()
 	out := []sb.AuditEntry{}
 	err := s.view(ctx, func(t *tx) error {
 		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionAdminister, false)
@@ -86,17 +86,6 @@ func (s *Store) ListAudit(ctx context.Context, actor sb.Actor, workspaceID strin
 		next = out[len(out)-1].ID
 	}
 	return out, next, nil
-}
-
-// keysetPage fills the default page size and bounds it.
-func keysetPage(p sb.Page) sb.Page {
-	if p.Limit <= 0 {
-		p.Limit = 50
-	}
-	if p.Limit > 200 {
-		p.Limit = 200
-	}
-	return p
 }
 
 func nullIfEmpty(s string) any {

@@ -311,9 +311,7 @@ func (s *Store) ListCalls(ctx context.Context, actor sb.Actor, workspaceID strin
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	if p.Limit <= 0 || p.Limit > 200 {
-		p.Limit = 50
-	}
+	p = p.Bounded()
 	var out []sb.Call
 	next := ""
 	err := s.view(ctx, func(t *tx) error {

@@ -54,6 +54,7 @@ func (t *tx) audienceSize(ctx context.Context, workspaceID, tag string) (int64, 
 
 // ListCampaigns lists a workspace's campaigns, oldest first, a page at a time (member+).
 func (s *Store) ListCampaigns(ctx context.Context, actor sb.Actor, workspaceID string, p sb.Page) ([]sb.Campaign, string, error) {
+	p = p.Bounded()
 	out := []sb.Campaign{}
 	var next string
 	err := s.view(ctx, func(t *tx) error {

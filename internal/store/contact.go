@@ -33,10 +33,7 @@ func (s *Store) ListContacts(ctx context.Context, actor sb.Actor, workspaceID st
 		if err != nil {
 			return err
 		}
-		limit := f.Limit
-		if limit <= 0 || limit > 200 {
-			limit = 50
-		}
+		limit := f.Page.Bounded().Limit
 		q := `SELECT ` + contactColumns + ` FROM contacts WHERE workspace_id = ? AND id > ?`
 		args := []any{w.ID, f.Cursor}
 		if tag := strings.TrimSpace(f.Tag); tag != "" {

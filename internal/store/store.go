@@ -344,3 +344,12 @@ func placeholders(n int) string {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func quote(s string) string { return strconv.Quote(s) }
+
+// pageOf cuts a list read with LIMIT n+1 to n items and returns the cursor of the
+// next page (empty at the end).
+func pageOf[T any](items []T, limit int, key func(T) string) ([]T, string) {
+	if limit > 0 && len(items) > limit {
+		return items[:limit], key(items[limit-1])
+	}
+	return items, ""
+}

@@ -52,6 +52,7 @@ func (t *tx) loadWorkflow(ctx context.Context, workspaceID, id string, lock bool
 
 // ListWorkflows lists a workspace's workflows, oldest first, a page at a time.
 func (s *Store) ListWorkflows(ctx context.Context, actor sb.Actor, workspaceID string, p sb.Page) ([]sb.Workflow, string, error) {
+	p = p.Bounded()
 	out := []sb.Workflow{}
 	var next string
 	err := s.view(ctx, func(t *tx) error {

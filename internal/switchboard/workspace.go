@@ -200,6 +200,24 @@ type Page struct {
 	Cursor string
 }
 
+// Default and largest page sizes of every list.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 200
+)
+
+// Bounded returns the page with its limit defaulted and capped, so that a store
+// list never reads more than MaxPageLimit rows whoever calls it.
+func (p Page) Bounded() Page {
+	if p.Limit <= 0 {
+		p.Limit = DefaultPageLimit
+	}
+	if p.Limit > MaxPageLimit {
+		p.Limit = MaxPageLimit
+	}
+	return p
+}
+
 // WorkspaceService manages workspaces and their budgets.
 type WorkspaceService interface {
 	CreateWorkspace(ctx context.Context, actor Actor, in CreateWorkspaceInput) (*Workspace, error)
