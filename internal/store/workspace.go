@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strings"
 
 	"github.com/switchboard/switchboard/internal/secret"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
@@ -218,12 +219,12 @@ func (t *tx) listWorkspaces(ctx context.Context, actor sb.Actor) ([]sb.Workspace
 	// First the direct memberships, then the clients of agencies the actor is a
 	// member of, each with the role that comes from the agency.
 	for i, q := range []string{
-		`SELECT ` + prefixed("w", wsColumns) + `, m.role, o.user_id
+		`SELECT ` + wsColumnsW + `, m.role, o.user_id
 		FROM memberships m
 		JOIN workspaces w ON w.id = m.workspace_id
 		JOIN memberships o ON o.workspace_id = w.id AND o.role = 'owner'
 		WHERE m.user_id = ? AND w.deleted_at IS NULL`,
-		`SELECT ` + prefixed("c", wsColumns) + `, m.role, o.user_id
+		`SELECT ` + wsColumnsC + `, m.role, o.user_id
 		FROM memberships m
 		JOIN workspaces c ON c.parent_id = m.workspace_id
 		JOIN memberships o ON o.workspace_id = c.id AND o.role = 'owner'
@@ -401,7 +402,7 @@ func (s *Store) ListClients(ctx context.Context, actor sb.Actor, id string) ([]s
 			return nil // only agencies have clients
 		}
 		// One query for the clients, their owners and the caller's direct roles there.
-		rows, err := t.query(ctx, `SELECT `+prefixed("c", wsColumns)+`, o.user_id, m.role
+		rows, err := t.query(ctx, `SELECT `+wsColumnsC+`, o.user_id, m.role
 			FROM workspaces c
 			JOIN memberships o ON o.workspace_id = c.id AND o.role = 'owner'
 			LEFT JOIN memberships m ON m.workspace_id = c.id AND m.user_id = ?
@@ -431,29 +432,17 @@ func (s *Store) ListClients(ctx context.Context, actor sb.Actor, id string) ([]s
 	return out, err
 }
 
+// prefixed qualifies every column of a column list with a table alias.
 func prefixed(alias, cols string) string {
-	out := ""
-	for i, c := range splitCols(cols) {
-		if i > 0 {
-			out += ", "
-		}
-		out += alias + "." + c
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
 	}
-	return out
+	return strings.Join(parts, ", ")
 }
 
-func splitCols(cols string) []string {
-	var out []string
-	cur := ""
-	for _, r := range cols {
-		switch r {
-		case ',':
-			out = append(out, cur)
-			cur = ""
-		case ' ', '\n', '\t':
-		default:
-			cur += string(r)
-		}
-	}
-	return append(out, cur)
-}
+// wsColumns qualified with the aliases the listing queries use.
+var (
+	wsColumnsW = prefixed("w", wsColumns)
+	wsColumnsC = prefixed("c", wsColumns)
+)
