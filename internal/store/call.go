@@ -46,7 +46,7 @@ func (s *Store) AuthorizeCall(ctx context.Context, actor sb.Actor, workspaceID s
 		if r, ok := sb.Remaining(int64Ptr(w.MinuteBudget), w.SecondsUsed); ok {
 			drawsOnAccount = false
 			if r <= 0 {
-				return sb.Errorf(sb.ECodeInsufficientMins, "This workspace has used its whole minute budget; its owner can raise the budget before more calls start.")
+				return sb.Errorf(sb.ECodeInsufficientMins, "This workspace has used its whole minute budget: 0 minutes are available; its owner can raise the budget before more calls start.")
 			}
 			limit(r)
 		}
@@ -61,7 +61,7 @@ func (s *Store) AuthorizeCall(ctx context.Context, actor sb.Actor, workspaceID s
 			if r, ok := sb.Remaining(int64Ptr(budget), used); err == nil && ok {
 				drawsOnAccount = false
 				if r <= 0 {
-					return sb.Errorf(sb.ECodeInsufficientMins, "The agency of this workspace has used its whole minute budget; the agency's owner can raise it before more calls start.")
+					return sb.Errorf(sb.ECodeInsufficientMins, "The agency of this workspace has used its whole minute budget: 0 minutes are available; the agency's owner can raise it before more calls start.")
 				}
 				limit(r)
 			}
@@ -72,7 +72,7 @@ func (s *Store) AuthorizeCall(ctx context.Context, actor sb.Actor, workspaceID s
 				return err
 			}
 			if u <= 0 {
-				return sb.Errorf(sb.ECodeInsufficientMins, "The account has no unallocated minutes left; add minutes to the account or lower other workspaces' budgets before more calls start.")
+				return sb.Errorf(sb.ECodeInsufficientMins, "The account has no unallocated minutes left: 0 minutes are available; add minutes to the account or lower other workspaces' budgets before more calls start.")
 			}
 			limit(u)
 		}

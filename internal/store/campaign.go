@@ -392,20 +392,20 @@ func (t *tx) checkCanCall(ctx context.Context, w *wsRow) error {
 	budgeted := false
 	if r, has := b.remaining(); has {
 		if r <= 0 {
-			return sb.Errorf(sb.ECodeInsufficientMins, "This workspace has used its minute budget; ask the account owner to raise it before starting a campaign.")
+			return sb.Errorf(sb.ECodeInsufficientMins, "This workspace has used its minute budget: 0 minutes are available; ask the account owner to raise it before starting a campaign.")
 		}
 		budgeted = true
 	}
 	if parent, ok := book.workspaces[b.parentID]; ok && b.parentID != "" {
 		if r, has := parent.remaining(); has {
 			if r <= 0 {
-				return sb.Errorf(sb.ECodeInsufficientMins, "The agency has used its minute budget; ask the account owner to raise it before starting a campaign.")
+				return sb.Errorf(sb.ECodeInsufficientMins, "The agency has used its minute budget: 0 minutes are available; ask the account owner to raise it before starting a campaign.")
 			}
 			budgeted = true
 		}
 	}
 	if !budgeted && book.unallocated() <= 0 {
-		return sb.Errorf(sb.ECodeInsufficientMins, "The account has no minutes left to call with; buy or grant minutes before starting a campaign.")
+		return sb.Errorf(sb.ECodeInsufficientMins, "The account has no minutes left to call with: 0 minutes are available; buy or grant minutes before starting a campaign.")
 	}
 	return nil
 }

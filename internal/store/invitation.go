@@ -98,7 +98,7 @@ func (s *Store) CreateInvitation(ctx context.Context, actor sb.Actor, workspaceI
 			return err
 		}
 		if smtp == nil {
-			return smtpNotConfigured()
+			return smtpNotConfigured(w.ID)
 		}
 		key := sb.EmailKey(in.Email)
 		var userID string
@@ -235,7 +235,7 @@ func (s *Store) ResendInvitation(ctx context.Context, actor sb.Actor, workspaceI
 			return err
 		}
 		if smtp == nil {
-			return smtpNotConfigured()
+			return smtpNotConfigured(w.ID)
 		}
 		if state == sb.InvitationExpired {
 			if err := t.checkSeats(ctx, w.AccountID, r.EmailKey); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 
 	"github.com/switchboard/switchboard/internal/secret"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
@@ -118,14 +119,16 @@ func (t *tx) checkMinutes(ctx context.Context, a *accountRow, changed *wsRow) er
 	book.workspaces[changed.ID] = after
 	afterUnalloc, afterShort := book.unallocated(), book.agencyShortfall()
 	if afterUnalloc < 0 && afterUnalloc < beforeUnalloc {
-		return sb.Errorf(sb.ECodeInsufficientMins, "The account does not have enough unallocated minutes for this budget; add minutes to the account or lower other budgets first.")
+		r, _ := after.remaining()
+		return sb.Errorf(sb.ECodeInsufficientMins, "The account has %s available for this budget, %s too few; add minutes to the account or lower other budgets first.",
+			minutesText(max(r+afterUnalloc, 0)), minutesText(-afterUnalloc))
 	}
 	for id, short := range afterShort {
 		if short > 0 && short > beforeShort[id] {
 			if id == changed.ID {
-				return sb.Errorf(sb.ECodeInsufficientMins, "This agency's clients hold more minutes than this budget leaves; lower their budgets first.")
+				return sb.Errorf(sb.ECodeInsufficientMins, "This agency's clients hold %s more than this budget leaves; lower their budgets first.", minutesText(short))
 			}
-			return sb.Errorf(sb.ECodeInsufficientMins, "The agency does not have enough minutes left for this budget; raise the agency's budget or lower other clients' budgets first.")
+			return sb.Errorf(sb.ECodeInsufficientMins, "The agency does not have enough minutes left for this budget: it is %s short; raise the agency's budget or lower other clients' budgets first.", minutesText(short))
 		}
 	}
 	return nil
@@ -148,14 +151,27 @@ func (t *tx) checkRestoredMinutes(ctx context.Context, a *accountRow, beforeUnal
 		return err
 	}
 	if afterUnalloc < 0 && afterUnalloc < beforeUnalloc {
-		return sb.Errorf(sb.ECodeInsufficientMins, "Restoring brings back this workspace's minute budget, which the account's unallocated minutes no longer cover; add minutes to the account or lower other budgets first.")
+		return sb.Errorf(sb.ECodeInsufficientMins, "Restoring brings back this workspace's minute budget, which the account's unallocated minutes no longer cover (%s short); add minutes to the account or lower other budgets first.", minutesText(-afterUnalloc))
 	}
 	for id, short := range afterShort {
 		if short > 0 && short > beforeShort[id] {
-			return sb.Errorf(sb.ECodeInsufficientMins, "Restoring brings back this client's minute budget, which its agency no longer has; raise the agency's budget or lower other clients' budgets first.")
+			return sb.Errorf(sb.ECodeInsufficientMins, "Restoring brings back this client's minute budget, which its agency no longer has (%s short); raise the agency's budget or lower other clients' budgets first.", minutesText(short))
 		}
 	}
 	return nil
+}
+
+// minutesText writes seconds as whole minutes (rounded down; up for a shortfall
+// under a minute), for error sentences: "1 minute", "250 minutes".
+func minutesText(seconds int64) string {
+	m := seconds / 60
+	if m == 0 && seconds > 0 {
+		m = 1
+	}
+	if m == 1 {
+		return "1 minute"
+	}
+	return strconv.FormatInt(m, 10) + " minutes"
 }
 
 // SetBudget sets or removes a workspace's minute budget (owner only).

@@ -67,8 +67,8 @@ func (t *tx) server(r *smtpRow) (*sb.SMTPServer, error) {
 		FromEmail: r.FromEmail, FromName: r.FromName, Security: r.Security}, nil
 }
 
-func smtpNotConfigured() error {
-	return sb.Errorf(sb.ECodeSMTPNotConfigured, "This workspace has no mail server to send invitations with; an admin can set one up in Settings → Integrations → SMTP.")
+func smtpNotConfigured(workspaceID string) error {
+	return sb.Errorf(sb.ECodeSMTPNotConfigured, "This workspace has no mail server to send invitations with; an admin can set one up in the console under Settings → Integrations (/w/%s/settings/integrations) or with PUT /api/v1/workspaces/%s/integrations/smtp.", workspaceID, workspaceID)
 }
 
 // GetSMTP returns the workspace's mail server settings without the password.
@@ -185,7 +185,7 @@ func (s *Store) TestSMTP(ctx context.Context, actor sb.Actor, workspaceID string
 			return err
 		}
 		if r == nil {
-			return smtpNotConfigured()
+			return smtpNotConfigured(w.ID)
 		}
 		wsName = w.Name
 		server, err = t.server(r)

@@ -97,8 +97,11 @@ func (v *Validation) Err() error {
 		return nil
 	}
 	msg := v.Fields[0].Message
-	if len(v.Fields) > 1 {
-		msg = fmt.Sprintf("%s (and %d more problems)", msg, len(v.Fields)-1)
+	switch n := len(v.Fields) - 1; {
+	case n == 1:
+		msg = fmt.Sprintf("%s (and 1 more problem; see errors)", msg)
+	case n > 1:
+		msg = fmt.Sprintf("%s (and %d more problems; see errors)", msg, n)
 	}
 	return &Error{Code: ECodeValidation, Message: msg, Fields: v.Fields}
 }

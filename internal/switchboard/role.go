@@ -1,5 +1,10 @@
 package switchboard
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Role is a member's role in a workspace. Roles are hierarchical.
 type Role string
 
@@ -87,7 +92,35 @@ func Authorize(role Role, a Action) error {
 		return NotFound("Workspace")
 	}
 	if !role.AtLeast(permissionTable[a]) {
-		return Errorf(ECodeForbidden, "Your role (%s) does not allow this; it needs %s or higher.", role, permissionTable[a])
+		return Errorf(ECodeForbidden, "%s", forbiddenMessage(role, permissionTable[a]))
 	}
 	return nil
+}
+
+// forbiddenMessage says, in words, which roles may do what a role may not.
+func forbiddenMessage(have, need Role) string {
+	if need == RoleOwner {
+		return fmt.Sprintf("Only the workspace's owner can do this; you are %s.", withArticle(string(have)))
+	}
+	var allowed []string
+	for _, r := range []Role{RoleViewer, RoleMember, RoleManager, RoleAdmin, RoleOwner} {
+		if r.AtLeast(need) {
+			allowed = append(allowed, string(r))
+		}
+	}
+	last := len(allowed) - 1
+	list := strings.Join(allowed[:last], ", ") + " or " + allowed[last]
+	return fmt.Sprintf("Only %s can do this; you are %s. Ask an admin or the owner for a higher role.", plural(list), withArticle(string(have)))
+}
+
+func withArticle(role string) string {
+	if strings.IndexByte("aeiou", role[0]) >= 0 {
+		return "an " + role
+	}
+	return "a " + role
+}
+
+// plural turns "manager, admin or owner" into "managers, admins or owners".
+func plural(list string) string {
+	return strings.NewReplacer("viewer", "viewers", "member", "members", "manager", "managers", "admin", "admins", "owner", "owners").Replace(list)
 }
