@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard/switchboard/internal/httpapi"
 	"github.com/switchboard/switchboard/internal/mail"
+	"github.com/switchboard/switchboard/internal/metrics"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -30,7 +31,9 @@ type Config struct {
 	DevSMTPAddr string
 	// ImportMaxBytes is the largest CSV file a contact import accepts.
 	ImportMaxBytes int64
-	db             dbFlags
+	// MetricsAddr serves /metrics on its own address; empty serves it on Addr.
+	MetricsAddr string
+	db          dbFlags
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -46,6 +49,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.SecretKey, "secret-key", getenv("SWITCHBOARD_SECRET_KEY"), "key that encrypts SMTP passwords at rest, hex or base64 of 32 bytes; default: one generated into the data directory [SWITCHBOARD_SECRET_KEY]")
 	fs.StringVar(&cfg.DevSMTPAddr, "dev-smtp-addr", envOr(getenv, "SWITCHBOARD_DEV_SMTP_ADDR", "127.0.0.1:1025"), "address of the --dev mail catcher [SWITCHBOARD_DEV_SMTP_ADDR]")
 	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64(getenv, "SWITCHBOARD_IMPORT_MAX_BYTES", store.DefaultImportMaxBytes), "largest CSV file a contact import accepts, in bytes [SWITCHBOARD_IMPORT_MAX_BYTES]")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("SWITCHBOARD_METRICS_ADDR"), "serve /metrics on this address instead of --addr [SWITCHBOARD_METRICS_ADDR]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +64,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return err
+		return listenError("--addr", cfg.Addr, err)
 	}
 	defer ln.Close()
 	if cfg.BaseURL == "" {
@@ -68,23 +72,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	transport := mail.NewTransport(mail.TransportConfig{AllowPrivate: cfg.SMTPAllowPrivate})
 	cfg.db.configure = func(c *store.Config) { c.SecretKey, c.BaseURL, c.Mail = key, cfg.BaseURL, transport }
+	m := metrics.New()
+	cfg.db.configure = withObserver(cfg.db.configure, m)
 	st, err := cfg.db.open(ctx, logger)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	watchStore(m, st)
 
 	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st}, httpapi.Config{
 		ImportMaxBytes: cfg.ImportMaxBytes,
 		OperatorToken:  cfg.OperatorToken,
 		Ready:          st.Ping,
 		Logger:         logger,
+		Metrics:        m,
 	})
 	var handler http.Handler = api
 	if cfg.Dev {
 		catcher, err := mail.StartCatcher(cfg.DevSMTPAddr, mail.CatcherOptions{})
 		if err != nil {
-			return fmt.Errorf("dev mail catcher: %w", err)
+			return fmt.Errorf("dev mail catcher: %w", listenError("--dev-smtp-addr", cfg.DevSMTPAddr, err))
 		}
 		defer catcher.Close()
 		mux := http.NewServeMux()
@@ -94,6 +102,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		logger.Info("dev mail catcher", "smtp", catcher.Addr(), "page", cfg.BaseURL+"/dev/mail")
 		fmt.Fprintf(stdout, "dev mail catcher: SMTP on %s, caught mail at %s/dev/mail\n", catcher.Addr(), cfg.BaseURL)
 	}
+
+	handler, stopMetrics, err := serveMetrics(m, cfg.MetricsAddr, handler, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	// The outbox worker stops with the server's context, before the store closes.
 	workerCtx, stopWorker := context.WithCancel(ctx)

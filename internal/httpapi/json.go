@@ -163,6 +163,8 @@ type problem struct {
 	Detail string          `json:"detail"`
 	Code   string          `json:"code"`
 	Errors []sb.FieldError `json:"errors,omitempty"`
+	// RequestID names the request in the server's log.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // writeError answers with the problem document for err; an error that is not a
@@ -171,9 +173,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	code := sb.ErrorCode(err)
 	status := statusOf(code)
 	if code == sb.ECodeInternal {
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	p := problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: sb.ErrorMessage(err), Code: code}
+	p := problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: sb.ErrorMessage(err), Code: code, RequestID: requestID(r)}
 	var e *sb.Error
 	if errors.As(err, &e) {
 		p.Errors = e.Fields

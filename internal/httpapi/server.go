@@ -45,6 +45,8 @@ type Config struct {
 	Now    func() time.Time
 	// ImportMaxBytes limits a contact import's CSV file (default 100 MB).
 	ImportMaxBytes int64
+	// Metrics hears of every answered request; nil is none.
+	Metrics RequestObserver
 }
 
 // Server is the API's http.Handler.
@@ -65,7 +67,7 @@ func New(svc Services, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{Services: svc, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), limits: newLimits(cfg.Now)}
+	s := &Server{Services: svc, cfg: cfg, log: slog.New(requestLogHandler{cfg.Logger.Handler()}), mux: http.NewServeMux(), limits: newLimits(cfg.Now)}
 	allowed := map[string][]string{}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
@@ -84,7 +86,7 @@ func New(svc Services, cfg Config) *Server {
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint; see /api/v1/openapi.json."))
 	})
-	s.handler = s.recoverer(s.logRequests(s.mux))
+	s.handler = s.tagRequests(s.recoverer(s.logRequests(s.mux)))
 	return s
 }
 
@@ -138,6 +140,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
+		noteActor(r, rt, actor)
 		if err := rt.Handler(w, r, actor); err != nil {
 			writeError(w, r, s.log, err)
 		}
@@ -196,7 +199,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		// The path is logged without the query; invitation tokens in paths are
 		// replaced so that they never reach a log.
-		s.log.Info("request", "method", r.Method, "path", redactPath(r.URL.Path), "status", sw.status, "duration", time.Since(start))
+		s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", redactPath(r.URL.Path), "status", sw.status, "duration_ms", durationMS(time.Since(start)))
 	})
 }
 

@@ -177,6 +177,9 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 		if err != nil {
 			return nil, false, err
 		}
+		if created {
+			s.observer().CallReported(out.DurationSeconds)
+		}
 		return out, created, nil
 	}
 }

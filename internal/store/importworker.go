@@ -388,8 +388,9 @@ func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan pa
 		db = j.conn
 	}
 	var eof bool
+	var imported, rejected int64
 	err := j.w.s.run(ctx, db, false, func(t *tx) error {
-		var imported, rejected int64
+		imported, rejected = 0, 0
 		b, rows := first, 0
 		for {
 			i, r, err := j.writeChunk(ctx, t, b.recs)
@@ -445,6 +446,9 @@ func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan pa
 		return t.audit(ctx, imp.actor(), imp.WorkspaceID, j.accountID, "contacts.imported", imp.ID,
 			map[string]any{"status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej, "tags": imp.Tags})
 	})
+	if err == nil {
+		j.w.s.observer().ImportRows(imported, rejected)
+	}
 	return eof, err
 }
 

@@ -55,6 +55,8 @@ type Config struct {
 	// ImportCacheMB is SQLite's page cache while a contact import runs (default
 	// 256): a large import spills to temporary files with the usual 32 MB.
 	ImportCacheMB int
+	// Observer hears of reported calls and imported rows, for metrics; nil is none.
+	Observer Observer
 }
 
 // Store implements the domain services on a SQL database.
