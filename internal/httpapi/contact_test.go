@@ -38,7 +38,7 @@ func eachImportAPI(t *testing.T, fn func(t *testing.T, a *importAPI)) {
 	storetest.Each(t, storetest.Options{Configure: func(c *store.Config) { cfg = *c }}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, Contacts: s},
 			httpapi.Config{OperatorToken: operatorToken, Ready: s.Ping, Now: clock.Now, ImportMaxBytes: testImportLimit})
-		srv := httptest.NewServer(h)
+		srv := httptest.NewServer(validated(t, h))
 		t.Cleanup(srv.Close)
 		fn(t, &importAPI{api: &api{t: t, srv: srv, store: s, clock: clock}, cfg: cfg})
 	})

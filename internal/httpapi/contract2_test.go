@@ -1908,7 +1908,7 @@ func TestContract2SMTPInternalHostsRefused(t *testing.T) {
 	}}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, Invitations: s, SMTP: s, WhiteLabel: s},
 			httpapi.Config{OperatorToken: operatorToken, Ready: s.Ping, Now: clock.Now})
-		srv := httptest.NewServer(h)
+		srv := httptest.NewServer(validated(t, h))
 		t.Cleanup(srv.Close)
 		a := &api{t: t, srv: srv, store: s, clock: clock}
 		u := a.signUp("Guard")

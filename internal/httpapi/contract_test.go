@@ -341,7 +341,7 @@ func TestContractOperatorDisabled(t *testing.T) {
 	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s},
 			httpapi.Config{OperatorToken: "", Ready: s.Ping, Now: clock.Now})
-		srv := httptest.NewServer(h)
+		srv := httptest.NewServer(validated(t, h))
 		t.Cleanup(srv.Close)
 		a := &api{t: t, srv: srv, store: s, clock: clock}
 		u := a.signUp("NoOp")

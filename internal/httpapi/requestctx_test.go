@@ -46,7 +46,7 @@ func TestRequestIDsAndLogLine(t *testing.T) {
 		var logs lockedBuffer
 		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Assistants: s, Workflows: s, Campaigns: s, Invitations: s, SMTP: s, WhiteLabel: s, Calls: s, Contacts: s},
 			httpapi.Config{Now: clock.Now, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
-		srv := httptest.NewServer(h)
+		srv := httptest.NewServer(validated(t, h))
 		t.Cleanup(srv.Close)
 		a := &api{t: t, srv: srv, store: s, clock: clock}
 		u := a.signUp("Logan")

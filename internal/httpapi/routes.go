@@ -23,6 +23,7 @@ func (s *Server) routes() []route {
 		{"GET", "/healthz", authNone, "Liveness: 200 while the process runs", 200, s.healthz},
 		{"GET", "/readyz", authNone, "Readiness: 200 when the database answers", 200, s.readyz},
 		{"GET", "/api/v1/openapi.json", authNone, "This OpenAPI 3.1 document", 200, s.openAPI},
+		{"GET", "/api/docs", authNone, "A readable reference of the API (HTML)", 200, s.apiDocs},
 
 		{"POST", "/api/v1/auth/signup", authNone, "Sign up (optionally through an invitation)", 201, s.signUp},
 		{"POST", "/api/v1/auth/login", authNone, "Log in", 200, s.logIn},
