@@ -25,13 +25,23 @@ Commands:
   accounts list                    list accounts with plan and minutes
   accounts set-plan ACCOUNT PLAN   change an account's plan (free, starter, pro, enterprise)
   minutes grant ACCOUNT MINUTES    add minutes to an account's pool
+  backup --to FILE                 copy the SQLite database while the server runs
 
 Every command takes --data-dir and --database-url (or SWITCHBOARD_DATA_DIR and
-SWITCHBOARD_DATABASE_URL) to find the database.
+SWITCHBOARD_DATABASE_URL) to find the database. Run switchboard <command> -h for
+its arguments, flags and an example.
 `
 
 // Run runs the command line with args (without the program name).
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := run(ctx, args, getenv, stdout, stderr)
+	if errors.Is(err, errHelpShown) {
+		return nil
+	}
+	return err
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
@@ -48,10 +58,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if len(args) > 1 && args[1] == "set-plan" {
 			return accountsSetPlan(ctx, args[2:], getenv, stdout, stderr)
 		}
+		return helpGroup("accounts", args, []command{accountsListCmd, setPlanCmd}, stdout, stderr)
 	case "minutes":
 		if len(args) > 1 && args[1] == "grant" {
 			return minutesGrant(ctx, args[2:], getenv, stdout, stderr)
 		}
+		return helpGroup("minutes", args, []command{grantCmd}, stdout, stderr)
+	case "backup":
+		return backup(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -73,7 +87,12 @@ type dbFlags struct {
 func (d *dbFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&d.dataDir, "data-dir", envOr(getenv, "SWITCHBOARD_DATA_DIR", "./data"), "directory for the SQLite database and generated keys [SWITCHBOARD_DATA_DIR]")
 	fs.StringVar(&d.databaseURL, "database-url", getenv("SWITCHBOARD_DATABASE_URL"), "a postgres:// URL selects PostgreSQL [SWITCHBOARD_DATABASE_URL]")
-	fs.StringVar(&d.defaultPlan, "default-plan", envOr(getenv, "SWITCHBOARD_DEFAULT_PLAN", sb.PlanFree), "plan of new accounts [SWITCHBOARD_DEFAULT_PLAN]")
+	d.defaultPlan = envOr(getenv, "SWITCHBOARD_DEFAULT_PLAN", sb.PlanFree)
+}
+
+// registerDefaultPlan adds --default-plan, for the commands that make accounts.
+func (d *dbFlags) registerDefaultPlan(fs *flag.FlagSet) {
+	fs.StringVar(&d.defaultPlan, "default-plan", d.defaultPlan, "plan of new accounts: free, starter, pro or enterprise (only enterprise can invite and make agencies) [SWITCHBOARD_DEFAULT_PLAN]")
 }
 
 func (d *dbFlags) open(ctx context.Context, logger *slog.Logger) (*store.Store, error) {
@@ -105,11 +124,14 @@ func envBool(getenv func(string) string, key string) bool {
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := migrateCmd.flagSet()
 	var db dbFlags
 	db.register(fs, getenv)
-	if err := fs.Parse(args); err != nil {
+	pos, err := migrateCmd.parse(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if err := migrateCmd.wantArgs(pos, stderr, fs); err != nil {
 		return err
 	}
 	st, err := db.open(ctx, slog.New(slog.NewTextHandler(stderr, nil)))
@@ -124,11 +146,17 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 var operator = sb.Actor{Operator: true, Email: "operator (command line)"}
 
 func accountsList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("accounts list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := accountsListCmd.flagSet()
 	var db dbFlags
 	db.register(fs, getenv)
-	if err := fs.Parse(args); err != nil {
+	pos, err := accountsListCmd.parse(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if err := accountsListCmd.wantArgs(pos, stderr, fs); err != nil {
+		return err
+	}
+	if err := db.requireDatabase(); err != nil {
 		return err
 	}
 	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
@@ -149,16 +177,18 @@ func accountsList(ctx context.Context, args []string, getenv func(string) string
 }
 
 func accountsSetPlan(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("accounts set-plan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := setPlanCmd.flagSet()
 	var db dbFlags
 	db.register(fs, getenv)
-	pos, err := parseInterspersed(fs, args)
+	pos, err := setPlanCmd.parse(fs, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		return errors.New("usage: switchboard accounts set-plan ACCOUNT PLAN")
+	if err := setPlanCmd.wantArgs(pos, stderr, fs); err != nil {
+		return err
+	}
+	if err := db.requireDatabase(); err != nil {
+		return err
 	}
 	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -174,21 +204,26 @@ func accountsSetPlan(ctx context.Context, args []string, getenv func(string) str
 }
 
 func minutesGrant(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("minutes grant", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := grantCmd.flagSet()
 	var db dbFlags
 	db.register(fs, getenv)
-	note := fs.String("note", "", "why the minutes are granted")
-	pos, err := parseInterspersed(fs, args)
+	note := fs.String("note", "", "why the minutes are granted (shown in the audit log)")
+	pos, err := grantCmd.parse(fs, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		return errors.New("usage: switchboard minutes grant ACCOUNT MINUTES [--note TEXT]")
+	if err := grantCmd.wantArgs(pos, stderr, fs); err != nil {
+		return err
 	}
 	minutes, err := strconv.ParseInt(pos[1], 10, 64)
 	if err != nil {
-		return fmt.Errorf("MINUTES must be a whole number, not %q", pos[1])
+		return fmt.Errorf("MINUTES must be a whole number such as 500, not %q", pos[1])
+	}
+	if minutes <= 0 {
+		return fmt.Errorf("MINUTES must be at least 1, not %d: a grant only adds minutes; to limit what a workspace spends, set its budget instead", minutes)
+	}
+	if err := db.requireDatabase(); err != nil {
+		return err
 	}
 	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -229,5 +264,10 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
+		// A negative number ("-5") is an argument, not a flag.
+		for len(args) > 0 && isNegativeNumber(args[0]) {
+			pos = append(pos, args[0])
+			args = args[1:]
+		}
 	}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,10 +36,10 @@ type Config struct {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := serveCmd.flagSet()
 	var cfg Config
 	cfg.db.register(fs, getenv)
+	cfg.db.registerDefaultPlan(fs)
 	fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "SWITCHBOARD_ADDR", "127.0.0.1:8080"), "address to listen on [SWITCHBOARD_ADDR]")
 	fs.StringVar(&cfg.BaseURL, "base-url", getenv("SWITCHBOARD_BASE_URL"), "public URL of the server, for links in mail (default http://<addr>) [SWITCHBOARD_BASE_URL]")
 	fs.StringVar(&cfg.OperatorToken, "operator-token", getenv("SWITCHBOARD_OPERATOR_TOKEN"), "token for the operator API; empty disables it [SWITCHBOARD_OPERATOR_TOKEN]")
@@ -50,7 +49,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.DevSMTPAddr, "dev-smtp-addr", envOr(getenv, "SWITCHBOARD_DEV_SMTP_ADDR", "127.0.0.1:1025"), "address of the --dev mail catcher [SWITCHBOARD_DEV_SMTP_ADDR]")
 	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64(getenv, "SWITCHBOARD_IMPORT_MAX_BYTES", store.DefaultImportMaxBytes), "largest CSV file a contact import accepts, in bytes [SWITCHBOARD_IMPORT_MAX_BYTES]")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("SWITCHBOARD_METRICS_ADDR"), "serve /metrics on this address instead of --addr [SWITCHBOARD_METRICS_ADDR]")
-	if err := fs.Parse(args); err != nil {
+	pos, err := serveCmd.parse(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if err := serveCmd.wantArgs(pos, stderr, fs); err != nil {
 		return err
 	}
 	if cfg.Dev {
