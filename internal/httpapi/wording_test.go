@@ -37,7 +37,7 @@ func TestErrorWording(t *testing.T) {
 		if d := r.Str("detail"); !strings.Contains(d, "30 minutes available") || !strings.Contains(d, "70 minutes too few") {
 			t.Errorf("402 detail: %q", d)
 		}
-		r = a.do("PUT", "/api/v1/workspaces/"+ws+"/budget", own.Token, map[string]any{"minute_budget": 0}).want(t, 200)
+		a.do("PUT", "/api/v1/workspaces/"+ws+"/budget", own.Token, map[string]any{"minute_budget": 0}).want(t, 200)
 		r = a.do("POST", "/api/v1/workspaces/"+ws+"/calls/authorize", own.Token, map[string]any{"estimated_seconds": 60}).want(t, 402, "insufficient_minutes")
 		if d := r.Str("detail"); !strings.Contains(d, "0 minutes are available") {
 			t.Errorf("402 authorize detail: %q", d)
