@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/secret"
@@ -23,7 +25,7 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 		}
 		rows, err := t.query(ctx, `SELECT id, workspace_id, payload, attempts FROM mail_outbox
 			WHERE status = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)
-			ORDER BY next_attempt_at, id LIMIT ?`, now, now, limit)
+			ORDER BY next_attempt_at, id LIMIT ?`+t.skipLocked(), now, now, limit)
 		if err != nil {
 			return err
 		}
@@ -43,8 +45,8 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 		for _, d := range list {
 			token := secret.NewID("lease", t.now)
 			res, err := t.exec(ctx, `UPDATE mail_outbox SET locked_until = ?, lease = ?, attempts = attempts + 1, updated_at = ?
-				WHERE id = ? AND workspace_id = ? AND status = 'pending' AND (locked_until IS NULL OR locked_until < ?)`,
-				t.now.Add(lease).UnixMicro(), token, now, d.id, d.workspaceID, now)
+				WHERE id = ? AND workspace_id = ? AND status = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)`,
+				t.now.Add(lease).UnixMicro(), token, now, d.id, d.workspaceID, now, now)
 			if err != nil {
 				return err
 			}
@@ -96,6 +98,16 @@ func (s *Store) FinishMail(ctx context.Context, job sb.MailJob, res sb.MailResul
 		if err != nil {
 			return err
 		}
+		// The lock order: the invitation before its mail, as accepting, revoking and
+		// resending take them.
+		if invitationID != "" {
+			var x string
+			err := t.queryRow(ctx, `SELECT id FROM invitations WHERE id = ? AND workspace_id = ?`+t.forUpdate(), invitationID, workspaceID).Scan(&x)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		t.at("finishmail.locked")
 		reply := truncate(res.Error, 1000)
 		switch {
 		case res.Sent:
@@ -107,6 +119,7 @@ func (s *Store) FinishMail(ctx context.Context, job sb.MailJob, res sb.MailResul
 			if n, _ := r.RowsAffected(); n != 1 {
 				return nil
 			}
+			t.at("finishmail.marked")
 			_, err = t.exec(ctx, `UPDATE invitations SET delivery_status = 'sent', delivery_error = '' WHERE id = ? AND workspace_id = ?`, invitationID, workspaceID)
 			return err
 		case res.RetryIn > 0:

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/secret"
@@ -55,6 +56,8 @@ type Config struct {
 	// ImportCacheMB is SQLite's page cache while a contact import runs (default
 	// 256): a large import spills to temporary files with the usual 32 MB.
 	ImportCacheMB int
+	// MaxConns caps PostgreSQL's connection pool (default 20).
+	MaxConns int
 }
 
 // Store implements the domain services on a SQL database.
@@ -68,6 +71,10 @@ type Store struct {
 
 	dummyOnce sync.Once
 	dummy     string
+
+	// hardening: transaction retries and test hooks (retry.go).
+	retries atomic.Int64
+	hook    func(point string)
 }
 
 // Open connects to the database named by cfg. It does not migrate.
@@ -108,8 +115,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.write.SetMaxOpenConns(20)
-		s.write.SetMaxIdleConns(20)
+		s.write.SetMaxOpenConns(cfg.maxConns())
+		s.write.SetMaxIdleConns(cfg.maxConns())
 		s.read = s.write
 	} else {
 		s.dialect = sqlite
@@ -259,10 +266,12 @@ func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 // forUpdate is the row-locking suffix: PostgreSQL locks rows; SQLite's IMMEDIATE
-// transactions already hold the database's single write lock.
+// transactions already hold the database's single write lock. NO KEY UPDATE does
+// not conflict with the KEY SHARE lock a foreign key takes on the row it points to,
+// so locking a workspace never waits for (or deadlocks with) an insert into it.
 func (t *tx) forUpdate() string {
 	if t.s.dialect == postgres {
-		return " FOR UPDATE"
+		return " FOR NO KEY UPDATE"
 	}
 	return ""
 }
@@ -282,7 +291,23 @@ type beginner interface {
 	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
 }
 
+// run runs fn in one transaction, again from the start (up to maxAttempts times,
+// with jitter) when PostgreSQL reports a serialization failure or a deadlock.
 func (s *Store) run(ctx context.Context, db beginner, readOnly bool, fn func(*tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.runOnce(ctx, db, readOnly, fn)
+		if err == nil || attempt >= maxAttempts || !isRetryable(err) {
+			return err
+		}
+		s.retries.Add(1)
+		s.cfg.Logger.Warn("transaction retried", "attempt", attempt, "err", err)
+		if err := sleepJitter(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Store) runOnce(ctx context.Context, db beginner, readOnly bool, fn func(*tx) error) error {
 	opts := &sql.TxOptions{}
 	if readOnly && s.dialect == postgres {
 		opts.ReadOnly = true
