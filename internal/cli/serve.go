@@ -95,6 +95,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stdout, "dev mail catcher: SMTP on %s, caught mail at %s/dev/mail\n", catcher.Addr(), cfg.BaseURL)
 	}
 
+	// This process's leases: cleared at start on SQLite, a heartbeat on PostgreSQL
+	// (docs/hardening.md). Stopped after the workers.
+	stopInstance, err := st.RunInstance(ctx)
+	if err != nil {
+		return fmt.Errorf("instance: %w", err)
+	}
+	defer stopInstance()
+
 	// The outbox worker stops with the server's context, before the store closes.
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan struct{})

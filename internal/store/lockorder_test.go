@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,9 +55,13 @@ func untilDoneOrWaiting(t *testing.T, db *sql.DB, app string, done <-chan struct
 }
 
 // pause makes the store stop at point the first time it reaches it: reached is
-// closed there, and it goes on when release is closed.
-func pause(s *store.Store, point string) (reached, release chan struct{}) {
-	reached, release = make(chan struct{}), make(chan struct{})
+// closed there, and it goes on when release is called (at the latest when the test
+// ends, so that a failing test does not hang).
+func pause(t *testing.T, s *store.Store, point string) (reached chan struct{}, release func()) {
+	reached, proceed := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(proceed) }) }
+	t.Cleanup(release)
 	first := true
 	s.SetHookForTest(func(p string) {
 		if p != point || !first {
@@ -64,7 +69,7 @@ func pause(s *store.Store, point string) (reached, release chan struct{}) {
 		}
 		first = false
 		close(reached)
-		<-release
+		<-proceed
 	})
 	return reached, release
 }
@@ -94,7 +99,7 @@ func TestLockOrderAcceptVersusFinishMail(t *testing.T) {
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("claimed %d messages, %v", len(jobs), err)
 	}
-	reached, release := pause(s, "accept.updated")
+	reached, release := pause(t, s, "accept.updated")
 	acceptErr := make(chan error, 1)
 	go func() {
 		_, err := s.AcceptInvitation(ctx, sb.Actor{UserID: u.ID, Email: u.Email}, token)
@@ -108,7 +113,7 @@ func TestLockOrderAcceptVersusFinishMail(t *testing.T) {
 		finishErr = s.FinishMail(ctx, jobs[0], sb.MailResult{Sent: true})
 	}()
 	untilDoneOrWaiting(t, s.DB(), app, finishDone)
-	close(release)
+	release()
 	if err := <-acceptErr; err != nil {
 		t.Fatalf("accept: %v", err)
 	}
@@ -129,7 +134,7 @@ func TestLockOrderWorkspaceLockVersusForeignKey(t *testing.T) {
 	ctx := context.Background()
 	actor, acct, ws := owner(t, s)
 	grant(t, s, acct, 100)
-	reached, release := pause(s, "call.inserted")
+	reached, release := pause(t, s, "call.inserted")
 	reportErr := make(chan error, 1)
 	go func() {
 		_, _, err := s.ReportCall(ctx, actor, ws, callIn("fk-lock", callStart, 60))
@@ -144,7 +149,7 @@ func TestLockOrderWorkspaceLockVersusForeignKey(t *testing.T) {
 		_, renameErr = s.UpdateWorkspace(ctx, actor, ws, sb.UpdateWorkspaceInput{Name: &name})
 	}()
 	untilDoneOrWaiting(t, s.DB(), app, renameDone)
-	close(release)
+	release()
 	if err := <-reportErr; err != nil {
 		t.Fatalf("report: %v", err)
 	}

@@ -23,9 +23,10 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 			id, workspaceID, payload string
 			attempts                 int
 		}
+		free, freeArgs := t.leaseFree()
 		rows, err := t.query(ctx, `SELECT id, workspace_id, payload, attempts FROM mail_outbox
-			WHERE status = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)
-			ORDER BY next_attempt_at, id LIMIT ?`+t.skipLocked(), now, now, limit)
+			WHERE status = 'pending' AND next_attempt_at <= ? AND `+free+`
+			ORDER BY next_attempt_at, id LIMIT ?`+t.skipLocked(), append(append([]any{now}, freeArgs...), limit)...)
 		if err != nil {
 			return err
 		}
@@ -42,11 +43,14 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		t.at("claim.selected")
 		for _, d := range list {
 			token := secret.NewID("lease", t.now)
-			res, err := t.exec(ctx, `UPDATE mail_outbox SET locked_until = ?, lease = ?, attempts = attempts + 1, updated_at = ?
-				WHERE id = ? AND workspace_id = ? AND status = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)`,
-				t.now.Add(lease).UnixMicro(), token, now, d.id, d.workspaceID, now, now)
+			// The whole condition again, so a stale read never re-claims a message
+			// another worker has just deferred.
+			res, err := t.exec(ctx, `UPDATE mail_outbox SET locked_until = ?, lease = ?, lease_instance = ?, attempts = attempts + 1, updated_at = ?
+				WHERE id = ? AND workspace_id = ? AND status = 'pending' AND next_attempt_at <= ? AND `+free,
+				append([]any{t.now.Add(lease).UnixMicro(), token, t.s.leaseInstance(), now, d.id, d.workspaceID, now}, freeArgs...)...)
 			if err != nil {
 				return err
 			}

@@ -73,8 +73,10 @@ type Store struct {
 	dummy     string
 
 	// hardening: transaction retries and test hooks (retry.go).
-	retries atomic.Int64
-	hook    func(point string)
+	retries    atomic.Int64
+	hook       func(point string)
+	instanceID string
+	live       atomic.Bool
 }
 
 // Open connects to the database named by cfg. It does not migrate.
@@ -107,7 +109,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("store: the secret key must be 32 bytes, not %d", len(cfg.SecretKey))
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Store{cfg: cfg}
+	s := &Store{cfg: cfg, instanceID: newInstanceID()}
 	var err error
 	if isPostgresURL(cfg.DatabaseURL) {
 		s.dialect = postgres
@@ -296,7 +298,7 @@ type beginner interface {
 func (s *Store) run(ctx context.Context, db beginner, readOnly bool, fn func(*tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.runOnce(ctx, db, readOnly, fn)
-		if err == nil || attempt >= maxAttempts || !isRetryable(err) {
+		if err == nil || readOnly || attempt >= maxAttempts || !isRetryable(err) {
 			return err
 		}
 		s.retries.Add(1)
