@@ -171,7 +171,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	code := sb.ErrorCode(err)
 	status := statusOf(code)
 	if code == sb.ECodeInternal {
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.Error("request failed", "method", r.Method, "path", redactTokens(r.URL.EscapedPath()), "err", redactTokens(err.Error()))
 	}
 	p := problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: sb.ErrorMessage(err), Code: code}
 	var e *sb.Error

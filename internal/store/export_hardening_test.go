@@ -25,3 +25,16 @@ func (s *Store) TouchRowsForTest(ctx context.Context, first, second string, mid 
 		return err
 	})
 }
+
+// HoldHashSlotsForTest takes every password-hashing slot until release is called.
+func (s *Store) HoldHashSlotsForTest() (release func()) {
+	n := cap(s.hashSlots)
+	for range n {
+		s.hashSlots <- struct{}{}
+	}
+	return func() {
+		for range n {
+			<-s.hashSlots
+		}
+	}
+}

@@ -67,6 +67,6 @@ func smtpSecretNeeded(old *smtpRow, in sb.SMTPInput) error {
 		return nil
 	}
 	var v sb.Validation
-	v.Add("password", "Enter the password again to change the host, port or username: the stored one is only sent to the server it was entered for.")
+	v.Add("body.password", "Enter the password again to change the host, port or username: the stored one is only sent to the server it was entered for.")
 	return v.Err()
 }

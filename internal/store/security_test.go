@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/mail"
 	"github.com/switchboard/switchboard/internal/store"
@@ -119,7 +121,7 @@ func TestSMTPChangeNeedsPassword(t *testing.T) {
 		} {
 			_, err := s.PutSMTP(ctx, owner, ws, in)
 			var e *sb.Error
-			if !errors.As(err, &e) || e.Code != sb.ECodeValidation || len(e.Fields) != 1 || e.Fields[0].Location != "password" {
+			if !errors.As(err, &e) || e.Code != sb.ECodeValidation || len(e.Fields) != 1 || e.Fields[0].Location != "body.password" {
 				t.Errorf("changing the %s without the password: %v, want validation_failed naming password", name, err)
 			}
 		}
@@ -185,4 +187,48 @@ func TestAgencyOwnerIsAdminInAClientOwnedByAnother(t *testing.T) {
 			t.Errorf("white-label: %v, want forbidden", err)
 		}
 	})
+}
+
+// Password hashing runs in a bounded number of slots: beyond them, after a short
+// wait, the answer is rate_limited with a Retry-After, and no hash is started.
+func TestPasswordHashingIsBounded(t *testing.T) {
+	s := storetest.Open(t, "sqlite", storetest.Options{Configure: func(c *store.Config) {
+		c.PasswordHashers, c.PasswordHashWait = 2, 10*time.Millisecond
+	}}, storetest.NewClock())
+	ctx := context.Background()
+	if _, _, err := s.SignUp(ctx, sb.SignUpInput{Email: "olga@example.com", Password: "correct horse", Name: "Olga"}); err != nil {
+		t.Fatal(err)
+	}
+	release := s.HoldHashSlotsForTest()
+	for _, try := range []func() error{
+		func() error { _, _, err := s.LogIn(ctx, sb.LoginInput{Email: "olga@example.com", Password: "wrong"}); return err },
+		func() error { _, _, err := s.LogIn(ctx, sb.LoginInput{Email: "nobody@example.com", Password: "wrong"}); return err },
+		func() error {
+			_, _, err := s.SignUp(ctx, sb.SignUpInput{Email: "new@example.com", Password: "correct horse", Name: "New"})
+			return err
+		},
+	} {
+		var e *sb.Error
+		if err := try(); !errors.As(err, &e) || e.Code != sb.ECodeRateLimited || e.RetryAfter < 1 {
+			t.Fatalf("with every slot busy: %v, want rate_limited with a Retry-After", err)
+		}
+	}
+	release()
+	if _, _, err := s.LogIn(ctx, sb.LoginInput{Email: "olga@example.com", Password: "correct horse"}); err != nil {
+		t.Fatalf("with the slots free: %v", err)
+	}
+}
+
+// The tenant is told that an internal host is not allowed, not what it resolves to.
+func TestSMTPRefusalDoesNotMapInternalNames(t *testing.T) {
+	strict := mail.NewTransport(mail.TransportConfig{})
+	s := storetest.Open(t, "sqlite", storetest.Options{Configure: func(c *store.Config) { c.Mail = strict }}, storetest.NewClock())
+	actor, ws := signUp(t, s, "olga")
+	_, err := s.PutSMTP(context.Background(), actor, ws, sb.SMTPInput{Host: "localhost", Port: 25, FromEmail: "a@example.com", Security: "none"})
+	if sb.ErrorCode(err) != sb.ECodeValidation {
+		t.Fatalf("%v, want validation_failed", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "127.0.0.1") || strings.Contains(msg, "::1") || !strings.Contains(msg, "not allowed") {
+		t.Fatalf("the refusal %q maps the name or does not say it is not allowed", msg)
+	}
 }

@@ -58,6 +58,10 @@ type Config struct {
 	ImportCacheMB int
 	// MaxConns caps PostgreSQL's connection pool (default 20).
 	MaxConns int
+	// PasswordHashers is how many password hashes may run at once (default: one
+	// per core); a caller waits up to PasswordHashWait (default 3s) for a turn.
+	PasswordHashers  int
+	PasswordHashWait time.Duration
 }
 
 // Store implements the domain services on a SQL database.
@@ -77,6 +81,7 @@ type Store struct {
 	hook       func(point string)
 	instanceID string
 	live       atomic.Bool
+	hashSlots  chan struct{}
 }
 
 // Open connects to the database named by cfg. It does not migrate.
@@ -109,7 +114,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("store: the secret key must be 32 bytes, not %d", len(cfg.SecretKey))
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Store{cfg: cfg, instanceID: newInstanceID()}
+	s := &Store{cfg: cfg, instanceID: newInstanceID(), hashSlots: make(chan struct{}, cfg.hashSlots())}
 	var err error
 	if isPostgresURL(cfg.DatabaseURL) {
 		s.dialect = postgres
