@@ -148,4 +148,3 @@ func TestTokensNeverLogged(t *testing.T) {
 		t.Fatalf("a token reached the log:\n%s", out)
 	}
 }
-

@@ -201,8 +201,14 @@ func TestPasswordHashingIsBounded(t *testing.T) {
 	}
 	release := s.HoldHashSlotsForTest()
 	for _, try := range []func() error{
-		func() error { _, _, err := s.LogIn(ctx, sb.LoginInput{Email: "olga@example.com", Password: "wrong"}); return err },
-		func() error { _, _, err := s.LogIn(ctx, sb.LoginInput{Email: "nobody@example.com", Password: "wrong"}); return err },
+		func() error {
+			_, _, err := s.LogIn(ctx, sb.LoginInput{Email: "olga@example.com", Password: "wrong"})
+			return err
+		},
+		func() error {
+			_, _, err := s.LogIn(ctx, sb.LoginInput{Email: "nobody@example.com", Password: "wrong"})
+			return err
+		},
 		func() error {
 			_, _, err := s.SignUp(ctx, sb.SignUpInput{Email: "new@example.com", Password: "correct horse", Name: "New"})
 			return err
