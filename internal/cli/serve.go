@@ -33,6 +33,10 @@ type Config struct {
 	// MetricsAddr serves /metrics on its own address; empty serves it on Addr.
 	MetricsAddr string
 	db          dbFlags
+	// DBMaxConns caps the PostgreSQL pool; SignUpsPerHour is one address's sign-up
+	// allowance (docs/hardening.md).
+	DBMaxConns     int64
+	SignUpsPerHour int64
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -48,6 +52,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.SecretKey, "secret-key", getenv("SWITCHBOARD_SECRET_KEY"), "key that encrypts SMTP passwords at rest, hex or base64 of 32 bytes; default: one generated into the data directory [SWITCHBOARD_SECRET_KEY]")
 	fs.StringVar(&cfg.DevSMTPAddr, "dev-smtp-addr", envOr(getenv, "SWITCHBOARD_DEV_SMTP_ADDR", "127.0.0.1:1025"), "address of the --dev mail catcher [SWITCHBOARD_DEV_SMTP_ADDR]")
 	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64(getenv, "SWITCHBOARD_IMPORT_MAX_BYTES", store.DefaultImportMaxBytes), "largest CSV file a contact import accepts, in bytes [SWITCHBOARD_IMPORT_MAX_BYTES]")
+	fs.Int64Var(&cfg.DBMaxConns, "db-max-conns", envInt64(getenv, "SWITCHBOARD_DB_MAX_CONNS", 20), "most PostgreSQL connections this process opens (three replicas at 20 leave room in the default 100) [SWITCHBOARD_DB_MAX_CONNS]")
+	fs.Int64Var(&cfg.SignUpsPerHour, "signups-per-hour", envInt64(getenv, "SWITCHBOARD_SIGNUPS_PER_HOUR", httpapi.DefaultSignUpsPerHour), "accounts one client address may create per hour [SWITCHBOARD_SIGNUPS_PER_HOUR]")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("SWITCHBOARD_METRICS_ADDR"), "serve /metrics on this address instead of --addr [SWITCHBOARD_METRICS_ADDR]")
 	pos, err := serveCmd.parse(fs, args, stdout, stderr)
 	if err != nil {
@@ -73,8 +79,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
-	transport := mail.NewTransport(mail.TransportConfig{AllowPrivate: cfg.SMTPAllowPrivate})
-	cfg.db.configure = func(c *store.Config) { c.SecretKey, c.BaseURL, c.Mail = key, cfg.BaseURL, transport }
+	transport := mail.NewTransport(mail.TransportConfig{AllowPrivate: cfg.SMTPAllowPrivate, Logger: logger})
+	cfg.db.configure = func(c *store.Config) {
+		c.SecretKey, c.BaseURL, c.Mail = key, cfg.BaseURL, transport
+		c.MaxConns = int(cfg.DBMaxConns)
+	}
 	m := metrics.New()
 	cfg.db.configure = withObserver(cfg.db.configure, m)
 	st, err := cfg.db.open(ctx, logger)
@@ -86,6 +95,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st}, httpapi.Config{
 		ImportMaxBytes: cfg.ImportMaxBytes,
+		SignUpsPerHour: int(cfg.SignUpsPerHour),
 		OperatorToken:  cfg.OperatorToken,
 		Ready:          st.Ping,
 		Logger:         logger,
@@ -112,6 +122,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer stopMetrics()
 
+	// This process's leases: cleared at start on SQLite, a heartbeat on PostgreSQL
+	// (docs/hardening.md). Stopped after the workers.
+	stopInstance, err := st.RunInstance(ctx)
+	if err != nil {
+		return fmt.Errorf("instance: %w", err)
+	}
+	defer stopInstance()
+
 	// The outbox worker stops with the server's context, before the store closes.
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan struct{})
@@ -122,7 +140,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() { stopWorker(); <-workerDone }()
 
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           httpapi.SecureHeaders(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // CSV uploads may be large
 		WriteTimeout:      5 * time.Minute,

@@ -13,13 +13,18 @@ type authAnswer struct {
 	Token string   `json:"token"`
 }
 
-func (s *Server) signUp(w http.ResponseWriter, r *http.Request, _ actorT) error {
+func (s *Server) signUp(w http.ResponseWriter, r *http.Request, a actorT) error {
 	var in sb.SignUpInput
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
+	refund, err := s.limits.signUpsByIP.reserve(a.IP, "sign-ups from this address")
+	if err != nil {
+		return err
+	}
 	user, token, err := s.Users.SignUp(r.Context(), in)
 	if err != nil {
+		refund() // only accounts made count
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store") // the answer holds a session token
@@ -35,16 +40,21 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, a actorT) error {
 		return err
 	}
 	email := sb.EmailKey(in.Email)
-	if err := s.limits.loginFailuresByIP.check(a.IP, "failed log-ins from this address"); err != nil {
+	// The tokens are taken before the password is checked (parallel guesses
+	// cannot all pass one check) and given back unless it was wrong.
+	refundIP, err := s.limits.loginFailuresByIP.reserve(a.IP, "failed log-ins from this address")
+	if err != nil {
 		return err
 	}
-	if err := s.limits.loginFailuresByEmail.check(email, "failed log-ins for this email address"); err != nil {
+	refundEmail, err := s.limits.loginFailuresByEmail.reserve(email, "failed log-ins for this email address")
+	if err != nil {
+		refundIP()
 		return err
 	}
 	user, token, err := s.Users.LogIn(r.Context(), in)
-	if sb.ErrorCode(err) == sb.ECodeInvalidCredentials {
-		s.limits.loginFailuresByIP.take(a.IP)
-		s.limits.loginFailuresByEmail.take(email)
+	if sb.ErrorCode(err) != sb.ECodeInvalidCredentials {
+		refundIP()
+		refundEmail()
 	}
 	if err != nil {
 		return err

@@ -14,14 +14,15 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, a acto
 		return err
 	}
 	ws := r.PathValue("ws")
-	if err := s.limits.invitesByWorkspace.check(ws, "invitations from this workspace"); err != nil {
+	refund, err := s.limits.invitesByWorkspace.reserve(ws, "invitations from this workspace")
+	if err != nil {
 		return err
 	}
 	inv, err := s.Invitations.CreateInvitation(r.Context(), a, ws, in)
 	if err != nil {
+		refund()
 		return err
 	}
-	s.limits.invitesByWorkspace.take(ws)
 	encode(w, http.StatusCreated, inv)
 	return nil
 }
@@ -41,14 +42,15 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, a actor
 
 func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request, a actorT) error {
 	ws := r.PathValue("ws")
-	if err := s.limits.invitesByWorkspace.check(ws, "invitations from this workspace"); err != nil {
+	refund, err := s.limits.invitesByWorkspace.reserve(ws, "invitations from this workspace")
+	if err != nil {
 		return err
 	}
 	inv, err := s.Invitations.ResendInvitation(r.Context(), a, ws, r.PathValue("id"))
 	if err != nil {
+		refund()
 		return err
 	}
-	s.limits.invitesByWorkspace.take(ws)
 	encode(w, http.StatusOK, inv)
 	return nil
 }
@@ -62,24 +64,26 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, a acto
 }
 
 // tokenLookup rate-limits everything that takes an invitation token, per client
-// address, so that tokens cannot be guessed at speed. Only lookups of unknown
-// tokens use up the allowance: opening a real link reveals nothing to a guesser.
-func (s *Server) tokenLookup(a actorT) error {
-	return s.limits.tokenLookupsByIP.check(a.IP, "invitation link lookups from this address")
-}
-
-func (s *Server) tokenLookupDone(a actorT, err error) {
-	if sb.ErrorCode(err) == sb.ECodeNotFound {
-		s.limits.tokenLookupsByIP.take(a.IP)
-	}
+// address, so that tokens cannot be guessed at speed. The allowance is taken
+// before the lookup (parallel guesses cannot all pass one check); done gives it
+// back unless the token was unknown: opening a real link reveals nothing to a
+// guesser.
+func (s *Server) tokenLookup(a actorT) (done func(error), err error) {
+	refund, err := s.limits.tokenLookupsByIP.reserve(a.IP, "invitation link lookups from this address")
+	return func(err error) {
+		if sb.ErrorCode(err) != sb.ECodeNotFound {
+			refund()
+		}
+	}, err
 }
 
 func (s *Server) previewInvitation(w http.ResponseWriter, r *http.Request, a actorT) error {
-	if err := s.tokenLookup(a); err != nil {
+	done, err := s.tokenLookup(a)
+	if err != nil {
 		return err
 	}
 	p, err := s.Invitations.PreviewInvitation(r.Context(), r.PathValue("token"))
-	s.tokenLookupDone(a, err)
+	done(err)
 	if err != nil {
 		return err
 	}
@@ -89,11 +93,12 @@ func (s *Server) previewInvitation(w http.ResponseWriter, r *http.Request, a act
 }
 
 func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, a actorT) error {
-	if err := s.tokenLookup(a); err != nil {
+	done, err := s.tokenLookup(a)
+	if err != nil {
 		return err
 	}
 	out, err := s.Invitations.AcceptInvitation(r.Context(), a, r.PathValue("token"))
-	s.tokenLookupDone(a, err)
+	done(err)
 	if err != nil {
 		return err
 	}
@@ -137,14 +142,14 @@ func (s *Server) testSMTP(w http.ResponseWriter, r *http.Request, a actorT) erro
 		return err
 	}
 	ws := r.PathValue("ws")
-	if err := s.limits.testSendsByWorkspace.check(ws, "test messages from this workspace"); err != nil {
+	refund, err := s.limits.testSendsByWorkspace.reserve(ws, "test messages from this workspace")
+	if err != nil {
 		return err
 	}
-	err := s.SMTP.TestSMTP(r.Context(), a, ws, in)
+	err = s.SMTP.TestSMTP(r.Context(), a, ws, in)
 	switch sb.ErrorCode(err) {
 	case sb.ECodeNotFound, sb.ECodeForbidden, sb.ECodeValidation:
-	default:
-		s.limits.testSendsByWorkspace.take(ws) // only attempts that reached a server count
+		refund() // only attempts that reached a server count
 	}
 	if err != nil {
 		return err

@@ -26,10 +26,10 @@ type invitePage struct {
 func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, a actorT) error {
 	page := invitePage{Token: r.PathValue("token"), Brand: "Switchboard", Color: "#2f5bd3"}
 	status := http.StatusOK
-	err := s.tokenLookup(a)
+	done, err := s.tokenLookup(a)
 	if err == nil {
 		page.Preview, err = s.Invitations.PreviewInvitation(r.Context(), page.Token)
-		s.tokenLookupDone(a, err)
+		done(err)
 	}
 	if err != nil {
 		status = statusOf(sb.ErrorCode(err))

@@ -173,7 +173,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	code := sb.ErrorCode(err)
 	status := statusOf(code)
 	if code == sb.ECodeInternal {
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", redactTokens(r.URL.EscapedPath()), "err", redactTokens(err.Error()))
 	}
 	p := problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: sb.ErrorMessage(err), Code: code, RequestID: requestID(r)}
 	var e *sb.Error

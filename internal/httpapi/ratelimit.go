@@ -64,6 +64,10 @@ func (k *keyed) check(key, what string) error {
 // take uses one token of the key.
 func (k *keyed) take(key string) { k.bucket(key).AllowN(k.now(), 1) }
 
+// DefaultSignUpsPerHour is the sign-up allowance of one client address: roomy
+// enough for an office behind one address.
+const DefaultSignUpsPerHour = 1000
+
 // limits are the API's rate limits.
 type limits struct {
 	loginFailuresByIP    *keyed
@@ -71,14 +75,41 @@ type limits struct {
 	invitesByWorkspace   *keyed // invitations created or resent, per workspace
 	testSendsByWorkspace *keyed // SMTP test messages, per workspace
 	tokenLookupsByIP     *keyed // invitation token previews and accepts, per client address
+	signUpsByIP          *keyed // accounts created, per client address
 }
 
-func newLimits(now func() time.Time) *limits {
+// newLimits makes the API's limits; signUps is the number of sign-ups an address
+// may make in an hour (a burst of as many, refilled evenly).
+func newLimits(now func() time.Time, signUps int) *limits {
+	if signUps <= 0 {
+		signUps = DefaultSignUpsPerHour
+	}
 	return &limits{
 		loginFailuresByIP:    newKeyed(2*time.Second, 200, now),
 		loginFailuresByEmail: newKeyed(time.Minute, 10, now),
 		invitesByWorkspace:   newKeyed(36*time.Second, 100, now), // 100 an hour
 		testSendsByWorkspace: newKeyed(time.Minute, 10, now),
 		tokenLookupsByIP:     newKeyed(time.Second, 60, now),
+		signUpsByIP:          newKeyed(time.Hour/time.Duration(signUps), signUps, now),
 	}
+}
+
+// reserve takes one token of the key at once, before the work it guards, so that
+// parallel requests cannot all pass one check; with none left it answers
+// rate_limited and takes nothing. refund gives the token back, for outcomes that
+// should not count (a correct password, a refused request).
+func (k *keyed) reserve(key, what string) (refund func(), err error) {
+	b := k.bucket(key)
+	now := k.now()
+	r := b.ReserveN(now, 1)
+	if !r.OK() {
+		return func() {}, &sb.Error{Code: sb.ECodeRateLimited, RetryAfter: 60, Message: fmt.Sprintf("Too many %s; wait a minute and try again.", what)}
+	}
+	if wait := r.DelayFrom(now); wait > 0 {
+		r.CancelAt(now)
+		secs := max(int(math.Ceil(wait.Seconds())), 1)
+		return func() {}, &sb.Error{Code: sb.ECodeRateLimited, RetryAfter: secs,
+			Message: fmt.Sprintf("Too many %s; wait %d second(s) and try again.", what, secs)}
+	}
+	return func() { r.CancelAt(k.now()) }, nil
 }

@@ -5,6 +5,7 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -47,6 +48,9 @@ type Config struct {
 	ImportMaxBytes int64
 	// Metrics hears of every answered request; nil is none.
 	Metrics RequestObserver
+	// SignUpsPerHour is how many accounts one client address may create in an
+	// hour (default DefaultSignUpsPerHour).
+	SignUpsPerHour int
 }
 
 // Server is the API's http.Handler.
@@ -67,7 +71,7 @@ func New(svc Services, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{Services: svc, cfg: cfg, log: slog.New(requestLogHandler{cfg.Logger.Handler()}), mux: http.NewServeMux(), limits: newLimits(cfg.Now)}
+	s := &Server{Services: svc, cfg: cfg, log: slog.New(requestLogHandler{cfg.Logger.Handler()}), mux: http.NewServeMux(), limits: newLimits(cfg.Now, cfg.SignUpsPerHour)}
 	allowed := map[string][]string{}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
@@ -86,7 +90,7 @@ func New(svc Services, cfg Config) *Server {
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint; see /api/v1/openapi.json."))
 	})
-	s.handler = s.tagRequests(s.recoverer(s.logRequests(s.mux)))
+	s.handler = s.tagRequests(SecureHeaders(s.recoverer(s.logRequests(s.mux))))
 	return s
 }
 
@@ -172,7 +176,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.log.Error("panic", "method", r.Method, "path", redactPath(r.URL.EscapedPath()), "panic", redactTokens(fmt.Sprint(v)), "stack", string(debug.Stack()))
 				writeError(w, r, s.log, sb.Errorf(sb.ECodeInternal, "An internal error occurred. Try again; if it persists, contact the operator."))
 			}
 		}()
@@ -199,7 +203,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		// The path is logged without the query; invitation tokens in paths are
 		// replaced so that they never reach a log.
-		s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", redactPath(r.URL.Path), "status", sw.status, "duration_ms", durationMS(time.Since(start)))
+		s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", redactPath(r.URL.EscapedPath()), "status", sw.status, "duration_ms", durationMS(time.Since(start)))
 	})
 }
 
@@ -216,7 +220,7 @@ func redactPath(p string) string {
 	if strings.HasPrefix(p, "/invite/") {
 		return "/invite/[token]"
 	}
-	return p
+	return redactTokens(p)
 }
 
 // methodNotAllowed answers a known path asked with another method.

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -41,10 +42,17 @@ func TestSMTPSettings(t *testing.T) {
 		if g.Get("password_set") != true || strings.Contains(string(g.Raw), "s3cret") || g.Str("security") != "none" || g.Str("from_email") != "team@example.com" {
 			t.Fatalf("get: %s", g.Raw)
 		}
-		// A PUT without a password keeps the stored one.
-		r = a.setSMTP(owner.Token, owner.WorkspaceID, catcher.Addr(), map[string]any{"username": "u2"})
-		if r.Get("password_set") != true || r.Str("username") != "u2" {
+		// A PUT without a password keeps the stored one, for the same server and
+		// user; another user (or host, or port) needs the password again.
+		r = a.setSMTP(owner.Token, owner.WorkspaceID, catcher.Addr(), map[string]any{"username": "u", "from_name": "Team"})
+		if r.Get("password_set") != true || r.Str("username") != "u" {
 			t.Fatalf("put without password: %s", r.Raw)
+		}
+		host, port, _ := net.SplitHostPort(catcher.Addr())
+		p, _ := strconv.Atoi(port)
+		r = a.do("PUT", path, owner.Token, map[string]any{"host": host, "port": p, "username": "u2", "from_email": "team@example.com", "security": "none"}).want(t, 422, "validation_failed")
+		if !strings.Contains(string(r.Raw), `"location":"body.password"`) {
+			t.Fatalf("the refusal does not name the password: %s", r.Raw)
 		}
 		a.do("DELETE", path, owner.Token, nil).want(t, 204)
 		a.do("GET", path, owner.Token, nil).want(t, 404)

@@ -265,7 +265,7 @@ func (c *Catcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	host, port, _ := net.SplitHostPort(c.Addr())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	if err := pageTmpl.Execute(w, map[string]any{"Addr": c.Addr(), "Host": host, "Port": port, "Messages": msgs}); err != nil && !errors.Is(err, http.ErrHandlerTimeout) {
 		return
 	}

@@ -7,6 +7,7 @@ package mail
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"time"
@@ -80,6 +81,7 @@ type Resolver interface {
 type guard struct {
 	allowPrivate bool
 	resolver     Resolver
+	log          *slog.Logger
 }
 
 // resolve returns the host's addresses, refusing the lot when any is forbidden.
@@ -109,7 +111,14 @@ type forbiddenError struct {
 	ip   netip.Addr
 }
 
+// Error is the tenant's sentence: the host is not allowed. Which internal address
+// it resolves to is the operator's to know (Detail, logged), not the tenant's.
 func (e *forbiddenError) Error() string {
+	return fmt.Sprintf("the host %s is not allowed (it is an internal address)", e.host)
+}
+
+// Detail names the address, for the operator's log.
+func (e *forbiddenError) Detail() string {
 	return fmt.Sprintf("%s resolves to %s, an internal address that workspaces may not use", e.host, e.ip)
 }
 
@@ -120,7 +129,8 @@ func errForbidden(host string, ip netip.Addr) error { return &forbiddenError{hos
 func (g guard) CheckHost(ctx context.Context, host string) error {
 	_, err := g.resolve(ctx, host)
 	if fe, ok := err.(*forbiddenError); ok {
-		msg := "The mail server " + fe.Error() + "; use a public mail server."
+		g.log.Warn("SMTP host refused", "detail", fe.Detail())
+		msg := "The mail server's host " + fe.host + " is not allowed; use a public mail server."
 		return &sb.Error{Code: sb.ECodeValidation, Message: msg, Fields: []sb.FieldError{{Location: "body.host", Message: msg}}}
 	}
 	return nil

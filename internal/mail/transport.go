@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/textproto"
 	"regexp"
@@ -37,6 +38,8 @@ type TransportConfig struct {
 	Resolver Resolver
 	// TLSConfig is cloned for each connection; ServerName is set to the host.
 	TLSConfig *tls.Config
+	// Logger gets what the tenant is not told (internal addresses, resolvers).
+	Logger *slog.Logger
 }
 
 // NewTransport returns a Transport.
@@ -47,7 +50,10 @@ func NewTransport(cfg TransportConfig) *Transport {
 	if cfg.Resolver == nil {
 		cfg.Resolver = net.DefaultResolver
 	}
-	return &Transport{g: guard{allowPrivate: cfg.AllowPrivate, resolver: cfg.Resolver}, timeout: cfg.Timeout, tlsConfig: cfg.TLSConfig}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Transport{g: guard{allowPrivate: cfg.AllowPrivate, resolver: cfg.Resolver, log: cfg.Logger}, timeout: cfg.Timeout, tlsConfig: cfg.TLSConfig}
 }
 
 // CheckHost refuses hosts that resolve to internal addresses.
@@ -133,7 +139,16 @@ func (t *Transport) Send(ctx context.Context, s sb.SMTPServer, m sb.Email) error
 		return &sb.DeliveryError{Reply: err.Error()}
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return classify(err)
+		de := classify(err)
+		detail := err.Error()
+		var fe *forbiddenError
+		if errors.As(err, &fe) {
+			detail = fe.Detail()
+		}
+		if de.Reply != detail {
+			t.g.log.Warn("mail delivery failed", "host", s.Host, "port", s.Port, "detail", detail, "tenant_sees", de.Reply)
+		}
+		return de
 	}
 	return nil
 }
@@ -165,14 +180,19 @@ func classify(err error) *sb.DeliveryError {
 		}
 		return &sb.DeliveryError{Temporary: temp, Reply: reply}
 	}
+	// Network failures are told without addresses or resolvers (the detail is
+	// logged): an internal name must not be mapped through the error messages.
 	var ne net.Error
 	var dnsErr *net.DNSError
 	switch {
 	case errors.As(err, &dnsErr):
-		return &sb.DeliveryError{Temporary: true, Reply: err.Error()}
-	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF),
-		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
-		return &sb.DeliveryError{Temporary: true, Reply: err.Error()}
+		return &sb.DeliveryError{Temporary: true, Reply: "the mail server's host name could not be resolved (" + dnsErr.Name + ")"}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &sb.DeliveryError{Temporary: true, Reply: "could not connect to the mail server: connection refused"}
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &sb.DeliveryError{Temporary: true, Reply: "the mail server closed the connection"}
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
+		return &sb.DeliveryError{Temporary: true, Reply: "could not reach the mail server: the connection failed or timed out"}
 	}
 	return &sb.DeliveryError{Reply: err.Error()}
 }

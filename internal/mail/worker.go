@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -94,13 +95,20 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Each message succeeds or fails on its own: one that cannot be recorded (its
+	// lease runs out and it is tried again) does not hold back the others.
+	var errs []error
 	for _, job := range jobs {
+		if ctx.Err() != nil {
+			return len(jobs), ctx.Err()
+		}
 		res := w.try(ctx, job)
 		if err := w.outbox.FinishMail(ctx, job, res); err != nil {
-			return len(jobs), err
+			w.log.Warn("mail outcome not recorded", "job", job.ID, "err", err)
+			errs = append(errs, err)
 		}
 	}
-	return len(jobs), nil
+	return len(jobs), errors.Join(errs...)
 }
 
 func (w *Worker) try(ctx context.Context, job sb.MailJob) sb.MailResult {

@@ -34,6 +34,10 @@ func scanWorkspace(sc interface{ Scan(...any) error }) (*wsRow, error) {
 func (t *tx) loadWorkspace(ctx context.Context, id string, lock bool) (*wsRow, error) {
 	q := `SELECT ` + wsColumns + ` FROM workspaces WHERE id = ?`
 	if lock {
+		// The lock order (docs/hardening.md): the account first, then the workspace.
+		if err := t.lockAccountOf(ctx, id); err != nil {
+			return nil, err
+		}
 		q += t.forUpdate()
 	}
 	w, err := scanWorkspace(t.queryRow(ctx, q, id))

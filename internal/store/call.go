@@ -139,6 +139,7 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 			if err := t.checkCallRefs(ctx, w.ID, &in); err != nil {
 				return err
 			}
+			t.at("call.before_insert")
 			c := &sb.Call{
 				ID: secret.NewID("cal", t.now), WorkspaceID: w.ID, ExternalID: in.ExternalID, Direction: in.Direction,
 				From: in.From, To: in.To, StartedAt: in.Started.Truncate(time.Microsecond), EndedAt: in.Ended.Truncate(time.Microsecond),
@@ -154,6 +155,7 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 			if err != nil {
 				return err
 			}
+			t.at("call.inserted")
 			if transcript != nil {
 				if _, err := t.exec(ctx, `INSERT INTO call_conversations (call_id, workspace_id, transcript, recording_url) VALUES (?, ?, ?, ?)`,
 					c.ID, w.ID, string(transcript), nullString(in.RecordingURL)); err != nil {
@@ -217,14 +219,19 @@ func (t *tx) checkCallRefs(ctx context.Context, workspaceID string, in *sb.Repor
 // not stop the debit: a finished call is always recorded, and going past a budget
 // shows as over_budget.
 //
-// Lock order: the agency's row before its client's, then the account's, as the
-// workspace code takes them (creating a client and deleting an agency with its
-// clients lock the agency first; budgets lock a workspace, then the account); each
-// report locks its own aggregate rows before all of these. So concurrent reports
-// and budget changes wait for each other but never deadlock.
+// Lock order: the account's row, then the agency's, then its client's, as every
+// locking access takes them (docs/hardening.md); each report locks its own
+// aggregate rows before all of these. So concurrent reports and budget changes
+// wait for each other but never deadlock.
 func (t *tx) debitCall(ctx context.Context, w *wsRow, seconds int64) error {
 	if seconds == 0 {
 		return nil
+	}
+	// The store's lock order (docs/hardening.md): the account, then the agency, then
+	// the workspace.
+	res, err := t.exec(ctx, `UPDATE accounts SET balance_seconds = balance_seconds - ? WHERE id = ?`, seconds, w.AccountID)
+	if err := mustAffect(res, err); err != nil {
+		return err
 	}
 	if w.ParentID.Valid {
 		res, err := t.exec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ParentID.String, w.AccountID)
@@ -232,11 +239,7 @@ func (t *tx) debitCall(ctx context.Context, w *wsRow, seconds int64) error {
 			return err
 		}
 	}
-	res, err := t.exec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ID, w.AccountID)
-	if err := mustAffect(res, err); err != nil {
-		return err
-	}
-	res, err = t.exec(ctx, `UPDATE accounts SET balance_seconds = balance_seconds - ? WHERE id = ?`, seconds, w.AccountID)
+	res, err = t.exec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ID, w.AccountID)
 	return mustAffect(res, err)
 }
 

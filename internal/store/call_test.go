@@ -148,6 +148,7 @@ func TestReportCallConcurrentReplays(t *testing.T) {
 		actor, acct, ws := owner(t, s)
 		grant(t, s, acct, 100)
 		const n = 32
+		overlapped := replayBarrier(t, s, 16)
 		var wg sync.WaitGroup
 		var createdCount atomic.Int64
 		ids := make([]string, n)
@@ -173,6 +174,7 @@ func TestReportCallConcurrentReplays(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		overlapped()
 		if createdCount.Load() != 1 {
 			t.Fatalf("%d reports created the call, want 1", createdCount.Load())
 		}

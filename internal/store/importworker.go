@@ -116,8 +116,9 @@ func (w *ImportWorker) claim(ctx context.Context) (string, bool, error) {
 	for attempt := 0; attempt < 10; attempt++ {
 		var id string
 		err := w.s.view(ctx, func(t *tx) error {
-			return t.queryRow(ctx, `SELECT id FROM contact_imports WHERE status IN ('queued', 'running') AND (locked_until IS NULL OR locked_until < ?)
-				ORDER BY id LIMIT 1`, t.now.UnixMicro()).Scan(&id)
+			free, args := t.leaseFree()
+			return t.queryRow(ctx, `SELECT id FROM contact_imports WHERE status IN ('queued', 'running') AND `+free+`
+				ORDER BY id LIMIT 1`, args...).Scan(&id)
 		})
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", false, nil
@@ -127,9 +128,10 @@ func (w *ImportWorker) claim(ctx context.Context) (string, bool, error) {
 		}
 		var claimed bool
 		err = w.s.update(ctx, func(t *tx) error {
-			res, err := t.exec(ctx, `UPDATE contact_imports SET status = 'running', lease_owner = ?, locked_until = ?, updated_at = ?
-				WHERE id = ? AND status IN ('queued', 'running') AND (locked_until IS NULL OR locked_until < ?)`,
-				w.id, t.now.Add(w.Lease).UnixMicro(), t.now.UnixMicro(), id, t.now.UnixMicro())
+			free, args := t.leaseFree()
+			res, err := t.exec(ctx, `UPDATE contact_imports SET status = 'running', lease_owner = ?, lease_instance = ?, locked_until = ?, updated_at = ?
+				WHERE id = ? AND status IN ('queued', 'running') AND `+free,
+				append([]any{w.id, w.s.leaseInstance(), t.now.Add(w.Lease).UnixMicro(), t.now.UnixMicro(), id}, args...)...)
 			if err != nil {
 				return err
 			}
@@ -389,7 +391,9 @@ func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan pa
 	}
 	var eof bool
 	var imported, rejected int64
-	err := j.w.s.run(ctx, db, false, func(t *tx) error {
+	// Not retried as a whole: the batch is read from a channel as it goes; a
+	// failed batch resumes from the stored offset when the import is claimed again.
+	err := j.w.s.runOnce(ctx, db, false, func(t *tx) error {
 		imported, rejected = 0, 0
 		b, rows := first, 0
 		for {

@@ -439,6 +439,7 @@ func (t *tx) acceptInvitation(ctx context.Context, actor sb.Actor, token string)
 	if n, _ := res.RowsAffected(); n != 1 {
 		return nil, sb.Errorf(sb.ECodeInvitationUsed, "This invitation has already been used; log in to reach the workspace.")
 	}
+	t.at("accept.updated")
 	if err := t.grantMembership(ctx, w.ID, actor.UserID, sb.Role(r.Role)); err != nil {
 		return nil, err
 	}

@@ -121,6 +121,9 @@ func (s *Store) ChangeRole(ctx context.Context, actor sb.Actor, workspaceID, use
 			if _, err := t.exec(ctx, `UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ? AND role <> 'owner'`, string(in.Role), w.ID, userID); err != nil {
 				return err
 			}
+			if err := t.lowerKeys(ctx, w, userID, in.Role); err != nil {
+				return err
+			}
 			if err := t.audit(ctx, actor, w.ID, w.AccountID, "member.role_changed", userID,
 				map[string]any{"before": current, "after": in.Role}); err != nil {
 				return err
@@ -173,6 +176,9 @@ func (s *Store) RemoveMember(ctx context.Context, actor sb.Actor, workspaceID, u
 		if _, err := t.exec(ctx, `UPDATE api_keys SET revoked_at = ? WHERE created_by = ? AND revoked_at IS NULL
 			AND workspace_id IN (SELECT id FROM workspaces WHERE parent_id = ?)
 			AND workspace_id NOT IN (SELECT workspace_id FROM memberships WHERE user_id = ?)`, t.now.UnixMicro(), userID, w.ID, userID); err != nil {
+			return err
+		}
+		if err := t.revokeInvitationsBy(ctx, w, userID); err != nil {
 			return err
 		}
 		action2 := "member.removed"

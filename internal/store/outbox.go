@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/secret"
@@ -21,9 +23,10 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 			id, workspaceID, payload string
 			attempts                 int
 		}
+		free, freeArgs := t.leaseFree()
 		rows, err := t.query(ctx, `SELECT id, workspace_id, payload, attempts FROM mail_outbox
-			WHERE status = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)
-			ORDER BY next_attempt_at, id LIMIT ?`, now, now, limit)
+			WHERE status = 'pending' AND next_attempt_at <= ? AND `+free+`
+			ORDER BY next_attempt_at, id LIMIT ?`+t.skipLocked(), append(append([]any{now}, freeArgs...), limit)...)
 		if err != nil {
 			return err
 		}
@@ -40,11 +43,14 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		t.at("claim.selected")
 		for _, d := range list {
 			token := secret.NewID("lease", t.now)
-			res, err := t.exec(ctx, `UPDATE mail_outbox SET locked_until = ?, lease = ?, attempts = attempts + 1, updated_at = ?
-				WHERE id = ? AND workspace_id = ? AND status = 'pending' AND (locked_until IS NULL OR locked_until < ?)`,
-				t.now.Add(lease).UnixMicro(), token, now, d.id, d.workspaceID, now)
+			// The whole condition again, so a stale read never re-claims a message
+			// another worker has just deferred.
+			res, err := t.exec(ctx, `UPDATE mail_outbox SET locked_until = ?, lease = ?, lease_instance = ?, attempts = attempts + 1, updated_at = ?
+				WHERE id = ? AND workspace_id = ? AND status = 'pending' AND next_attempt_at <= ? AND `+free,
+				append([]any{t.now.Add(lease).UnixMicro(), token, t.s.leaseInstance(), now, d.id, d.workspaceID, now}, freeArgs...)...)
 			if err != nil {
 				return err
 			}
@@ -96,6 +102,16 @@ func (s *Store) FinishMail(ctx context.Context, job sb.MailJob, res sb.MailResul
 		if err != nil {
 			return err
 		}
+		// The lock order: the invitation before its mail, as accepting, revoking and
+		// resending take them.
+		if invitationID != "" {
+			var x string
+			err := t.queryRow(ctx, `SELECT id FROM invitations WHERE id = ? AND workspace_id = ?`+t.forUpdate(), invitationID, workspaceID).Scan(&x)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		t.at("finishmail.locked")
 		reply := truncate(res.Error, 1000)
 		switch {
 		case res.Sent:
@@ -107,6 +123,7 @@ func (s *Store) FinishMail(ctx context.Context, job sb.MailJob, res sb.MailResul
 			if n, _ := r.RowsAffected(); n != 1 {
 				return nil
 			}
+			t.at("finishmail.marked")
 			_, err = t.exec(ctx, `UPDATE invitations SET delivery_status = 'sent', delivery_error = '' WHERE id = ? AND workspace_id = ?`, invitationID, workspaceID)
 			return err
 		case res.RetryIn > 0:

@@ -121,6 +121,9 @@ func (s *Store) PutSMTP(ctx context.Context, actor sb.Actor, workspaceID string,
 		if err != nil {
 			return err
 		}
+		if err := smtpSecretNeeded(old, in); err != nil {
+			return err
+		}
 		enc := ""
 		if old != nil {
 			enc = old.PasswordEnc

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/secret"
@@ -57,6 +58,12 @@ type Config struct {
 	ImportCacheMB int
 	// Observer hears of reported calls and imported rows, for metrics; nil is none.
 	Observer Observer
+	// MaxConns caps PostgreSQL's connection pool (default 20).
+	MaxConns int
+	// PasswordHashers is how many password hashes may run at once (default: one
+	// per core); a caller waits up to PasswordHashWait (default 3s) for a turn.
+	PasswordHashers  int
+	PasswordHashWait time.Duration
 }
 
 // Store implements the domain services on a SQL database.
@@ -70,6 +77,13 @@ type Store struct {
 
 	dummyOnce sync.Once
 	dummy     string
+
+	// hardening: transaction retries and test hooks (retry.go).
+	retries    atomic.Int64
+	hook       func(point string)
+	instanceID string
+	live       atomic.Bool
+	hashSlots  chan struct{}
 }
 
 // Open connects to the database named by cfg. It does not migrate.
@@ -102,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("store: the secret key must be 32 bytes, not %d", len(cfg.SecretKey))
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Store{cfg: cfg}
+	s := &Store{cfg: cfg, instanceID: newInstanceID(), hashSlots: make(chan struct{}, cfg.hashSlots())}
 	var err error
 	if isPostgresURL(cfg.DatabaseURL) {
 		s.dialect = postgres
@@ -110,8 +124,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.write.SetMaxOpenConns(20)
-		s.write.SetMaxIdleConns(20)
+		s.write.SetMaxOpenConns(cfg.maxConns())
+		s.write.SetMaxIdleConns(cfg.maxConns())
 		s.read = s.write
 	} else {
 		s.dialect = sqlite
@@ -261,10 +275,12 @@ func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 // forUpdate is the row-locking suffix: PostgreSQL locks rows; SQLite's IMMEDIATE
-// transactions already hold the database's single write lock.
+// transactions already hold the database's single write lock. NO KEY UPDATE does
+// not conflict with the KEY SHARE lock a foreign key takes on the row it points to,
+// so locking a workspace never waits for (or deadlocks with) an insert into it.
 func (t *tx) forUpdate() string {
 	if t.s.dialect == postgres {
-		return " FOR UPDATE"
+		return " FOR NO KEY UPDATE"
 	}
 	return ""
 }
@@ -284,7 +300,23 @@ type beginner interface {
 	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
 }
 
+// run runs fn in one transaction, again from the start (up to maxAttempts times,
+// with jitter) when PostgreSQL reports a serialization failure or a deadlock.
 func (s *Store) run(ctx context.Context, db beginner, readOnly bool, fn func(*tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.runOnce(ctx, db, readOnly, fn)
+		if err == nil || readOnly || attempt >= maxAttempts || !isRetryable(err) {
+			return err
+		}
+		s.retries.Add(1)
+		s.cfg.Logger.Warn("transaction retried", "attempt", attempt, "err", err)
+		if err := sleepJitter(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Store) runOnce(ctx context.Context, db beginner, readOnly bool, fn func(*tx) error) error {
 	opts := &sql.TxOptions{}
 	if readOnly && s.dialect == postgres {
 		opts.ReadOnly = true

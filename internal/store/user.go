@@ -36,7 +36,11 @@ func (s *Store) SignUp(ctx context.Context, in sb.SignUpInput) (*sb.User, string
 	if err := in.Validate(); err != nil {
 		return nil, "", err
 	}
-	hash, err := secret.HashPassword(s.cfg.Password, in.Password)
+	var hash string
+	var err error
+	if herr := s.hashing(ctx, func() { hash, err = secret.HashPassword(s.cfg.Password, in.Password) }); herr != nil {
+		return nil, "", herr
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -113,13 +117,18 @@ func (s *Store) LogIn(ctx context.Context, in sb.LoginInput) (*sb.User, string, 
 			Scan(&user.ID, &user.Email, &user.Name, &hash, &created)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		secret.CheckPassword(s.dummyHash(), in.Password)
+		if herr := s.hashing(ctx, func() { secret.CheckPassword(s.dummyHash(), in.Password) }); herr != nil {
+			return nil, "", herr
+		}
 		return nil, "", bad
 	}
 	if err != nil {
 		return nil, "", err
 	}
-	ok, err := secret.CheckPassword(hash, in.Password)
+	var ok bool
+	if herr := s.hashing(ctx, func() { ok, err = secret.CheckPassword(hash, in.Password) }); herr != nil {
+		return nil, "", herr
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -85,6 +86,11 @@ func Open(t testing.TB, dialect string, opts Options, clock *Clock) *store.Store
 		cfg.DataDir = t.TempDir()
 	case "postgres":
 		cfg.DatabaseURL = PostgresSchema(t)
+		// The same pool cap as serve --db-max-conns, so that parallel test
+		// packages fit in PostgreSQL's connections.
+		if n, err := strconv.Atoi(os.Getenv("SWITCHBOARD_DB_MAX_CONNS")); err == nil && n > 0 {
+			cfg.MaxConns = n
+		}
 	}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
