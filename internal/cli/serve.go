@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/console"
 	"github.com/switchboard/switchboard/internal/httpapi"
 	"github.com/switchboard/switchboard/internal/mail"
 	"github.com/switchboard/switchboard/internal/store"
@@ -80,7 +81,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Ready:          st.Ping,
 		Logger:         logger,
 	})
-	var handler http.Handler = api
+	con, err := console.New(console.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st, Brands: st}, console.Config{
+		BaseURL: cfg.BaseURL,
+		Logger:  logger,
+		API:     api,
+		DevMail: cfg.Dev,
+	})
+	if err != nil {
+		return err
+	}
+	var handler http.Handler = con // the console, which hands /api/ and the health checks to the API
 	if cfg.Dev {
 		catcher, err := mail.StartCatcher(cfg.DevSMTPAddr, mail.CatcherOptions{})
 		if err != nil {
@@ -89,7 +99,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer catcher.Close()
 		mux := http.NewServeMux()
 		mux.Handle("GET /dev/mail", catcher)
-		mux.Handle("/", api)
+		mux.Handle("/", con)
 		handler = mux
 		logger.Info("dev mail catcher", "smtp", catcher.Addr(), "page", cfg.BaseURL+"/dev/mail")
 		fmt.Fprintf(stdout, "dev mail catcher: SMTP on %s, caught mail at %s/dev/mail\n", catcher.Addr(), cfg.BaseURL)
