@@ -118,3 +118,12 @@ type BrandService interface {
 	// when no workspace claims it.
 	DomainBrand(ctx context.Context, host string) (*WhiteLabel, error)
 }
+
+// SystemMailJob is one claimed message of the system mail outbox.
+type SystemMailJob struct {
+	ID       string
+	Lease    string
+	Attempts int
+	Kind     string
+	Email    Email
+}
