@@ -342,3 +342,18 @@ func TestCreateWorkspacePage(t *testing.T) {
 
 var _ = store.Config{}
 var _ = storetest.NewClock
+
+// A request whose Host is a workspace's custom domain shows its brand on the log-in page.
+func TestCustomDomainLogInBrand(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		b := s.signUp("Ann", "ann@example.com")
+		ws := b.firstWorkspace()
+		wantStatus(t, b.post("/w/"+ws+"/settings/white-label", url.Values{"brand_name": {"Acme <Voice>"}, "primary_color": {"#ffee00"}, "custom_domain": {"voice.acme.test"}}), http.StatusSeeOther)
+		req, _ := http.NewRequest("GET", s.srv.URL+"/login", nil)
+		req.Host = "voice.acme.test"
+		p := s.browser().do(req)
+		wantStatus(t, p, http.StatusOK)
+		wantBody(t, p, "Log in · Acme &lt;Voice&gt;", "--brand: #ffee00", "--ink: #000000")
+		wantNoBody(t, s.browser().get("/login"), "Acme")
+	})
+}

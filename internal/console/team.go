@@ -13,6 +13,8 @@ type teamView struct {
 	// AcceptURL is the link of the invitation just created or resent, shown once.
 	AcceptURL string
 	Self      string
+	// Candidates are the direct members ownership can go to.
+	Candidates []sb.Member
 }
 
 // team: members and roles for everyone; for admin+ the invite form and the pending
@@ -23,6 +25,11 @@ func (c *Console) team(w http.ResponseWriter, r *http.Request, rq *request) erro
 		return err
 	}
 	v := teamView{Layout: c.layout(rq, "Team"), Members: members, Self: rq.Actor.UserID}
+	for _, m := range members {
+		if m.UserID != rq.Actor.UserID && !m.Inherited {
+			v.Candidates = append(v.Candidates, m)
+		}
+	}
 	if sb.Authorize(rq.WS.Role, sb.ActionManageMembers) == nil {
 		if v.Invitations, err = c.Invitations.ListInvitations(r.Context(), rq.Actor, rq.WS.ID, ""); err != nil {
 			return err
