@@ -24,7 +24,7 @@ const operatorToken = "test-operator-token"
 
 // site is the console and the API on a real store, served on loopback.
 type site struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	store *store.Store
 	clock *storetest.Clock
@@ -97,8 +97,7 @@ func newSite(t testing.TB, st *store.Store, clock *storetest.Clock) *site {
 	}
 	srv.Config.Handler = c
 	t.Cleanup(srv.Close)
-	tt, _ := t.(*testing.T)
-	return &site{t: tt, srv: srv, store: st, clock: clock}
+	return &site{t: t, srv: srv, store: st, clock: clock}
 }
 
 // browser is one person's cookie jar, which does not follow redirects.

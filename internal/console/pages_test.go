@@ -25,7 +25,7 @@ type team struct {
 	account  string
 }
 
-func newTeam(t *testing.T, s *site) *team {
+func newTeam(t testing.TB, s *site) *team {
 	ctx := context.Background()
 	tm := &team{s: s, byRole: map[sb.Role]*browser{}}
 	tm.owner = s.signUp("Olive Owner", "owner@example.com")
