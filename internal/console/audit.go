@@ -9,9 +9,9 @@ import (
 
 type auditView struct {
 	Layout
-	Entries        []sb.AuditEntry
-	Action, Actor  string
-	Next           string // URL of the next page, empty at the end
+	Entries       []sb.AuditEntry
+	Action, Actor string
+	Next          string // URL of the next page, empty at the end
 }
 
 // audit: the audit log, newest first, filtered by action and actor, paged.
