@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -62,7 +63,14 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) err
 		return err
 	}
 	c.startSession(w, token)
-	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
+	next := r.PostFormValue("next")
+	if next == "" {
+		if ck, err := r.Cookie(nextCookie); err == nil {
+			next, _ = url.QueryUnescape(ck.Value)
+		}
+	}
+	c.setCookie(w, nextCookie, "", -1)
+	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
 	return nil
 }
 
@@ -99,6 +107,12 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, rq *request) er
 	c.setCookie(w, lastWSCookie, "", -1)
 	c.flashRedirect(w, r, "You are logged out.", true, "/login")
 	return nil
+}
+
+// logoutGet answers GET /logout: log-out is a POST (a link must not sign anyone out).
+func (c *Console) logoutGet(w http.ResponseWriter, r *http.Request, rq *request) error {
+	w.Header().Set("Allow", "POST")
+	return sb.Errorf(sb.ECodeMethodNotAllowed, "Log out with the button at the top of any page.")
 }
 
 // limits are the console's rate limits; the API keeps its own.

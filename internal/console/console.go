@@ -166,6 +166,8 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case sb.ECodeSMTPError:
 		return http.StatusBadGateway
+	case sb.ECodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }

@@ -113,3 +113,15 @@ func (c *Console) inviteLogin(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	return c.ok(w, r, "Welcome! You joined as "+string(acc.Role)+".", "/w/"+acc.WorkspaceID)
 }
+
+// inviteAny is a POST to the invitation's own URL: accept when signed in, else sign
+// up when a name is given, else log in and accept.
+func (c *Console) inviteAny(w http.ResponseWriter, r *http.Request, rq *request) error {
+	switch {
+	case rq.signedIn():
+		return c.acceptInvite(w, r, rq)
+	case strings.TrimSpace(r.PostFormValue("name")) != "":
+		return c.inviteSignup(w, r, rq)
+	}
+	return c.inviteLogin(w, r, rq)
+}

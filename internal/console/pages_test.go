@@ -221,6 +221,12 @@ func TestFormsWithoutJavaScript(t *testing.T) {
 		// A manager of the agency (admin in nothing) cannot: 403 page.
 		wantStatus(t, tm.byRole[sb.RoleManager].post("/w/"+tm.client+"/billing", url.Values{"minute_budget": {"5"}}), http.StatusForbidden)
 
+		// Clients: the page's own form; a manager may not.
+		wantStatus(t, tm.byRole[sb.RoleManager].post(ag+"/clients", url.Values{"name": {"Nope"}}), http.StatusForbidden)
+		p = tm.byRole[sb.RoleAdmin].post(ag+"/clients", url.Values{"name": {"Second Client"}})
+		wantBody(t, tm.byRole[sb.RoleAdmin].follow(p), "Second Client is ready")
+		wantBody(t, o.get(ag+"/clients"), "Second Client", "Client One")
+
 		// Team: invite needs SMTP first (409 on the page); configure it, then invite.
 		p = o.post(ag+"/team/invitations", url.Values{"email": {"new@example.com"}, "role": {"member"}})
 		wantStatus(t, p, http.StatusConflict)

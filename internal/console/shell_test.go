@@ -16,8 +16,11 @@ func TestSignUpLogInLogOut(t *testing.T) {
 			t.Fatalf("/ signed out goes to %q", p.Location())
 		}
 		p = anon.get("/w/ws_whatever/team")
-		if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
+		if p.Status != http.StatusSeeOther || p.Location() != "/login" {
 			t.Fatalf("a signed-out page: %d %q", p.Status, p.Location())
+		}
+		if p := anon.get("/logout"); p.Status != http.StatusSeeOther {
+			t.Fatalf("GET /logout signed out: %d", p.Status)
 		}
 		wantBody(t, anon.get("/login"), `name="email"`, `name="password"`, `href="/signup"`, `href="/forgot"`)
 		wantBody(t, anon.get("/signup"), `name="name"`, `name="email"`, `name="password"`, `href="/login"`)
@@ -69,6 +72,17 @@ func TestSignUpLogInLogOut(t *testing.T) {
 		p = c.post("/login", url.Values{"email": {"ann@example.com"}, "password": {"password-123"}, "next": {"//evil.example/"}})
 		if p.Location() != "/" {
 			t.Fatalf("log-in follows a foreign next: %q", p.Location())
+		}
+
+		// A page asked for while signed out is where log-in lands.
+		d := s.browser()
+		wantStatus(t, d.get("/w/"+ws+"/team"), http.StatusSeeOther)
+		p = d.post("/login", url.Values{"email": {"ann@example.com"}, "password": {"password-123"}})
+		if p.Location() != "/w/"+ws+"/team" {
+			t.Fatalf("log-in after a signed-out page goes to %q", p.Location())
+		}
+		if p := b.get("/logout"); p.Status != http.StatusMethodNotAllowed || p.Header.Get("Allow") != "POST" {
+			t.Fatalf("GET /logout: %d", p.Status)
 		}
 
 		// Log-out ends the session on the server.
