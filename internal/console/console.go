@@ -83,12 +83,6 @@ func New(svc Services, cfg Config) (*Console, error) {
 		mux.Handle(p.Method+" "+p.Pattern, c.wrap(p))
 	}
 	mux.Handle("GET /assets/{name}", c.static)
-	if cfg.API != nil {
-		mux.Handle("/api/", cfg.API)
-		mux.Handle("/healthz", cfg.API)
-		mux.Handle("/readyz", cfg.API)
-		mux.Handle("/static/", cfg.API)
-	}
 	mux.Handle("/", c.wrap(page{Pattern: "/", Auth: authSignedIn, Handler: func(w http.ResponseWriter, r *http.Request, rq *request) error {
 		return sb.NotFound("Page")
 	}}))
@@ -102,7 +96,16 @@ func New(svc Services, cfg Config) (*Console, error) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.renderError(w, r, nil, sb.Errorf(sb.ECodeForbidden, "This form was sent from another site, so it was refused. Open the page again and send it from there."))
 	}))
-	c.handler = c.recoverer(c.headers(cop.Handler(mux)))
+	pages := c.recoverer(c.headers(cop.Handler(mux)))
+	// The JSON API (bearer tokens only, so no cross-site request can act with a
+	// person's cookie) and the health checks pass straight through.
+	c.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cfg.API != nil && isAPIPath(r.URL.Path) {
+			cfg.API.ServeHTTP(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
+	})
 	return c, nil
 }
 
@@ -112,18 +115,18 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.handler.
 // headers sets the security headers of every console answer (the API's are its own).
 func (c *Console) headers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isAPIPath(r.URL.Path) {
-			h := w.Header()
-			h.Set("Referrer-Policy", "no-referrer")
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("X-Frame-Options", "DENY")
-		}
+		h := w.Header()
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
 		next.ServeHTTP(w, r)
 	})
 }
 
+// isAPIPath reports whether the API serves p: /api/…, the health checks, and the
+// API's own static files.
 func isAPIPath(p string) bool {
-	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz"
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/static/")
 }
 
 func (c *Console) recoverer(next http.Handler) http.Handler {

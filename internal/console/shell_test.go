@@ -159,3 +159,24 @@ func cookieHeader(h http.Header, name string) string {
 	}
 	return ""
 }
+
+// The JSON API is not the console's: a cross-origin API call with a bearer token is
+// the API's to answer (problem+json), not refused as a form.
+func TestAPIPassesThrough(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		b := s.signUp("Ann", "ann@example.com")
+		req, _ := http.NewRequest("POST", s.srv.URL+"/api/v1/auth/logout", nil)
+		req.Header.Set("Origin", "https://elsewhere.example")
+		req.Header.Set("Authorization", "Bearer "+b.token())
+		if p := b.do(req); p.Status != http.StatusNoContent {
+			t.Fatalf("API log-out with an Origin: %d %s", p.Status, p.Body)
+		}
+		p := b.get("/api/v1/nothing")
+		if p.Status != http.StatusNotFound || p.Header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("unknown API path: %d %s", p.Status, p.Header.Get("Content-Type"))
+		}
+		if p := b.get("/healthz"); p.Status != http.StatusOK {
+			t.Fatalf("healthz: %d", p.Status)
+		}
+	})
+}
