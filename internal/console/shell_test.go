@@ -2,9 +2,14 @@ package console_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/switchboard/switchboard/internal/console"
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/storetest"
 )
 
 func TestSignUpLogInLogOut(t *testing.T) {
@@ -177,6 +182,25 @@ func TestAPIPassesThrough(t *testing.T) {
 		}
 		if p := b.get("/healthz"); p.Status != http.StatusOK {
 			t.Fatalf("healthz: %d", p.Status)
+		}
+	})
+}
+
+// Behind https the session cookie is Secure.
+func TestSecureCookieOnHTTPS(t *testing.T) {
+	storetest.Each(t, storetest.Options{Configure: configure}, func(t *testing.T, st *store.Store, clock *storetest.Clock) {
+		c, err := console.New(services(st), console.Config{BaseURL: "https://sb.example", Now: clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest("POST", "https://sb.example/signup", strings.NewReader(url.Values{"name": {"Ann"}, "email": {"ann@example.com"}, "password": {"password-123"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://sb.example")
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		ck := cookieHeader(rec.Header(), "sb_session")
+		if rec.Code != http.StatusSeeOther || !strings.Contains(ck, "Secure") || !strings.Contains(ck, "HttpOnly") {
+			t.Fatalf("%d, cookie %q", rec.Code, ck)
 		}
 	})
 }
