@@ -46,7 +46,7 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, rq *request)
 // login checks the email and password, and on success sets the session cookie.
 // Failures are rate-limited per address and per email, as in the API.
 func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) error {
-	in := sb.LoginInput{Email: strings.TrimSpace(r.PostFormValue("email")), Password: r.PostFormValue("password")}
+	in := sb.LoginInput{Email: strings.TrimSpace(r.PostFormValue("email")), Password: r.PostFormValue("password"), Client: rq.client()}
 	email := sb.EmailKey(in.Email)
 	if err := c.limits.loginByIP.check(rq.Actor.IP, "failed log-ins from this address"); err != nil {
 		return err
@@ -84,7 +84,7 @@ func (c *Console) signupPage(w http.ResponseWriter, r *http.Request, rq *request
 
 // signup creates the person, their account and first workspace, and signs them in.
 func (c *Console) signup(w http.ResponseWriter, r *http.Request, rq *request) error {
-	in := sb.SignUpInput{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
+	in := sb.SignUpInput{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), Client: rq.client()}
 	if err := c.limits.signupByIP.check(rq.Actor.IP, "sign-ups from this address"); err != nil {
 		return err
 	}

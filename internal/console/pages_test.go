@@ -300,7 +300,7 @@ func TestFormsWithoutJavaScript(t *testing.T) {
 		other := s.browser()
 		wantStatus(t, other.post("/login", url.Values{"email": {"owner@example.com"}, "password": {"password-123"}}), http.StatusSeeOther)
 		page = o.get("/account")
-		wantBody(t, page, "this session", "/account/sessions/")
+		wantBody(t, page, "this session", "/account/sessions/", "Go-http-client", "127.0.0.1")
 		p = o.post("/account/password", url.Values{"current_password": {"password-123"}, "new_password": {"another-password"}})
 		wantBody(t, o.follow(p), "Your password is changed")
 		if got := other.get("/account"); got.Status != http.StatusSeeOther {

@@ -60,6 +60,11 @@ type request struct {
 	form     url.Values
 }
 
+// client is where the request comes from, recorded on sessions it opens.
+func (rq *request) client() sb.Client {
+	return sb.Client{IP: rq.Actor.IP, UserAgent: rq.Actor.UserAgent}
+}
+
 // signedIn reports whether a person is signed in.
 func (rq *request) signedIn() bool { return rq.Actor.UserID != "" }
 
