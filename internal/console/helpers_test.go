@@ -87,7 +87,7 @@ func startCatcher(t *testing.T) *mail.Catcher {
 }
 
 func newSite(t testing.TB, st *store.Store, clock *storetest.Clock) *site {
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st},
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st},
 		httpapi.Config{OperatorToken: operatorToken, Now: clock.Now})
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
