@@ -95,8 +95,7 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err := c.Users.LogOut(r.Context(), rq.Actor); err != nil {
 		return err
 	}
-	c.setCookie(w, sessionCookie, "", -1)
-	c.setCookie(w, lastWSCookie, "", -1)
+	c.setCookie(w, sessionCookie, "", -1) // sb_ws stays: the next log-in here returns to it
 	c.flashRedirect(w, r, "You are logged out.", true, "/login")
 	return nil
 }
