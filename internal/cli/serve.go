@@ -11,10 +11,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/console"
 	"github.com/switchboard/switchboard/internal/httpapi"
 	"github.com/switchboard/switchboard/internal/mail"
 	"github.com/switchboard/switchboard/internal/metrics"
 	"github.com/switchboard/switchboard/internal/store"
+	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
 // Config is the server's configuration, from flags and the environment.
@@ -37,6 +39,11 @@ type Config struct {
 	// allowance (docs/hardening.md).
 	DBMaxConns     int64
 	SignUpsPerHour int64
+
+	// SMTPURL is the operator's mail server for system mail (password resets,
+	// budget alerts): smtp[s]://user:pass@host:port. MailFrom is its sender.
+	SMTPURL  string
+	MailFrom string
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -55,12 +62,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.Int64Var(&cfg.DBMaxConns, "db-max-conns", envInt64(getenv, "SWITCHBOARD_DB_MAX_CONNS", 20), "most PostgreSQL connections this process opens (three replicas at 20 leave room in the default 100) [SWITCHBOARD_DB_MAX_CONNS]")
 	fs.Int64Var(&cfg.SignUpsPerHour, "signups-per-hour", envInt64(getenv, "SWITCHBOARD_SIGNUPS_PER_HOUR", httpapi.DefaultSignUpsPerHour), "accounts one client address may create per hour [SWITCHBOARD_SIGNUPS_PER_HOUR]")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("SWITCHBOARD_METRICS_ADDR"), "serve /metrics on this address instead of --addr [SWITCHBOARD_METRICS_ADDR]")
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", getenv("SWITCHBOARD_SMTP_URL"), "mail server for system mail (password resets, alerts): smtp[s]://user:pass@host:port; --dev uses the mail catcher [SWITCHBOARD_SMTP_URL]")
+	fs.StringVar(&cfg.MailFrom, "mail-from", getenv("SWITCHBOARD_MAIL_FROM"), "sender of system mail, e.g. \"Switchboard <noreply@example.com>\" [SWITCHBOARD_MAIL_FROM]")
 	pos, err := serveCmd.parse(fs, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
 	if err := serveCmd.wantArgs(pos, stderr, fs); err != nil {
 		return err
+	}
+	var systemServer *sb.SMTPServer // the --dev catcher's is set once it listens
+	if cfg.SMTPURL != "" && !cfg.Dev {
+		srv, err := mail.ParseSMTPURL(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		systemServer = &srv
 	}
 	if cfg.Dev {
 		cfg.SMTPAllowPrivate = true
@@ -83,6 +100,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg.db.configure = func(c *store.Config) {
 		c.SecretKey, c.BaseURL, c.Mail = key, cfg.BaseURL, transport
 		c.MaxConns = int(cfg.DBMaxConns)
+		c.SystemMail = systemServer != nil || cfg.Dev
 	}
 	m := metrics.New()
 	cfg.db.configure = withObserver(cfg.db.configure, m)
@@ -93,7 +111,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer st.Close()
 	watchStore(m, st)
 
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st}, httpapi.Config{
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st, People: st}, httpapi.Config{
 		ImportMaxBytes: cfg.ImportMaxBytes,
 		SignUpsPerHour: int(cfg.SignUpsPerHour),
 		OperatorToken:  cfg.OperatorToken,
@@ -101,16 +119,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Logger:         logger,
 		Metrics:        m,
 	})
-	var handler http.Handler = api
+	con, err := console.New(console.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st, People: st, Brands: st}, console.Config{
+		BaseURL: cfg.BaseURL,
+		Logger:  logger,
+		API:     api,
+		DevMail: cfg.Dev,
+	})
+	if err != nil {
+		return err
+	}
+	var handler http.Handler = con // the console, which hands /api/ and the health checks to the API
 	if cfg.Dev {
 		catcher, err := mail.StartCatcher(cfg.DevSMTPAddr, mail.CatcherOptions{})
 		if err != nil {
 			return fmt.Errorf("dev mail catcher: %w", listenError("--dev-smtp-addr", cfg.DevSMTPAddr, err))
 		}
 		defer catcher.Close()
+		devServer, err := mail.DevServer(catcher.Addr(), cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		systemServer = &devServer
 		mux := http.NewServeMux()
 		mux.Handle("GET /dev/mail", catcher)
-		mux.Handle("/", api)
+		mux.Handle("/", con)
 		handler = mux
 		logger.Info("dev mail catcher", "smtp", catcher.Addr(), "page", cfg.BaseURL+"/dev/mail")
 		fmt.Fprintf(stdout, "dev mail catcher: SMTP on %s, caught mail at %s/dev/mail\n", catcher.Addr(), cfg.BaseURL)
@@ -138,6 +170,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		mail.NewWorker(st, transport, mail.WorkerConfig{Logger: logger}).Run(workerCtx)
 	}()
 	defer func() { stopWorker(); <-workerDone }()
+	if systemServer != nil {
+		// System mail goes through the operator's server (or the catcher), which is
+		// trusted: no SSRF guard against private addresses.
+		sysTransport := mail.NewTransport(mail.TransportConfig{AllowPrivate: true})
+		sysDone := make(chan struct{})
+		go func() {
+			defer close(sysDone)
+			mail.NewSystemWorker(st, sysTransport, *systemServer, mail.WorkerConfig{Logger: logger}).Run(workerCtx)
+		}()
+		defer func() { stopWorker(); <-sysDone }()
+	} else {
+		logger.Info("no system mail is set: password-reset links are not sent (serve --smtp-url)")
+	}
 
 	srv := &http.Server{
 		Handler:           httpapi.SecureHeaders(handler),

@@ -18,6 +18,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, a actorT) error 
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
+	in.Client = sb.Client{IP: clientIP(r), UserAgent: r.UserAgent()}
 	refund, err := s.limits.signUpsByIP.reserve(a.IP, "sign-ups from this address")
 	if err != nil {
 		return err
@@ -39,6 +40,7 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, a actorT) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
+	in.Client = sb.Client{IP: a.IP, UserAgent: a.UserAgent}
 	email := sb.EmailKey(in.Email)
 	// The tokens are taken before the password is checked (parallel guesses
 	// cannot all pass one check) and given back unless it was wrong.

@@ -34,6 +34,8 @@ type Services struct {
 	WhiteLabel  sb.WhiteLabelService
 	Calls       sb.CallService
 	Contacts    sb.ContactService
+	// People: password reset and change, and sessions (api.md, "Accounts of people").
+	People sb.PeopleService
 }
 
 // Config configures the API.
