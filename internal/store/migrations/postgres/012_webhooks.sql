@@ -1,0 +1,70 @@
+-- Budget alerts and webhooks (docs/webhooks.md).
+--
+-- workspaces.budget_alert_level is the highest budget threshold (0, 50, 80, 100 %)
+-- already announced for the current budget value; a call report raises it with a
+-- conditional UPDATE (checked by rows affected) so that each threshold fires once,
+-- and a budget change resets it to what the new budget's usage has reached.
+-- accounts.pool_low_grant_id is the grant whose "pool low" alert has fired.
+ALTER TABLE workspaces ADD COLUMN budget_alert_level BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN pool_low_grant_id TEXT;
+
+-- events are written in the same transaction as the change they report.
+CREATE TABLE events (
+    id           TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    account_id   TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    data         TEXT NOT NULL,
+    created_at   BIGINT NOT NULL
+);
+CREATE INDEX events_workspace_type ON events(workspace_id, type, id);
+
+CREATE TABLE webhooks (
+    id            TEXT PRIMARY KEY,
+    workspace_id  TEXT NOT NULL REFERENCES workspaces(id),
+    url           TEXT NOT NULL,
+    events        TEXT NOT NULL,
+    description   TEXT NOT NULL DEFAULT '',
+    secret        TEXT NOT NULL,
+    created_at    BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL,
+    failing_since BIGINT,
+    disabled_at   BIGINT
+);
+CREATE INDEX webhooks_workspace ON webhooks(workspace_id, id);
+
+-- webhook_deliveries is the durable outbox: one row per (event, endpoint), plus one
+-- per redelivery; workers lease rows as the mail outbox does.
+CREATE TABLE webhook_deliveries (
+    id              TEXT PRIMARY KEY,
+    webhook_id      TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    workspace_id    TEXT NOT NULL,
+    event_id        TEXT NOT NULL REFERENCES events(id),
+    event_type      TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    response_status BIGINT,
+    last_error      TEXT NOT NULL DEFAULT '',
+    next_attempt_at BIGINT NOT NULL,
+    locked_until    BIGINT,
+    lease           TEXT,
+    created_at      BIGINT NOT NULL,
+    delivered_at    BIGINT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id);
+
+-- system_mail_outbox holds alert mail (budget thresholds, pool low, a disabled
+-- webhook) until the system mail sender takes it.
+CREATE TABLE system_mail_outbox (
+    id           TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    workspace_id TEXT,
+    account_id   TEXT,
+    to_email     TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    sent_at      BIGINT
+);
+CREATE INDEX system_mail_outbox_unsent ON system_mail_outbox(created_at, id) WHERE sent_at IS NULL;
