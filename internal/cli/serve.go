@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/internal/httpapi"
 	"github.com/switchboard/switchboard/internal/mail"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/webhook"
 )
 
 // Config is the server's configuration, from flags and the environment.
@@ -74,7 +75,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer st.Close()
 
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st}, httpapi.Config{
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st, Webhooks: st}, httpapi.Config{
 		ImportMaxBytes: cfg.ImportMaxBytes,
 		OperatorToken:  cfg.OperatorToken,
 		Ready:          st.Ping,
@@ -123,6 +124,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	importsDone := make(chan struct{})
 	go func() { imports.Run(workCtx); close(importsDone) }()
 	defer func() { stopWork(); <-importsDone }()
+
+	// The webhook worker delivers events through the SSRF guard (private addresses
+	// only under --smtp-allow-private or --dev); it stops before the store closes.
+	hooks := webhook.NewWorker(st, webhook.Config{Logger: logger, Dial: mail.GuardedDialer(cfg.SMTPAllowPrivate, nil)})
+	hooksDone := make(chan struct{})
+	go func() { hooks.Run(workCtx); close(hooksDone) }()
+	defer func() { stopWork(); <-hooksDone }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -33,6 +33,7 @@ type Services struct {
 	WhiteLabel  sb.WhiteLabelService
 	Calls       sb.CallService
 	Contacts    sb.ContactService
+	Webhooks    sb.WebhookService
 }
 
 // Config configures the API.

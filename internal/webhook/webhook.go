@@ -1,0 +1,240 @@
+// Package webhook delivers workspaces' events to their webhook endpoints: it signs
+// each delivery like a voice-engine dispatch and drains the store's durable outbox
+// with leases, retrying with backoff and jitter. It depends on the domain only; the
+// command line wires in the store (Outbox) and the SSRF-guarded dialer.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	sb "github.com/switchboard/switchboard/internal/switchboard"
+)
+
+// SignatureHeader carries a delivery's signature.
+const SignatureHeader = "Switchboard-Signature"
+
+// Sign returns the signature header value of body sent at t:
+// "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>".
+func Sign(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Verify checks a signature header against body, refusing one older or newer than
+// tolerance (0: no limit) at now. Receivers do this; the tests use it.
+func Verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
+	var ts string
+	var sigs []string
+	for part := range strings.SplitSeq(header, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sigs = append(sigs, v)
+		}
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || len(sigs) == 0 {
+		return fmt.Errorf("webhook: malformed signature header")
+	}
+	t := time.Unix(sec, 0)
+	if tolerance > 0 && (now.Sub(t) > tolerance || t.Sub(now) > tolerance) {
+		return fmt.Errorf("webhook: signature timestamp outside tolerance")
+	}
+	want := Sign(secret, t, body)
+	_, wantSig, _ := strings.Cut(want, ",v1=")
+	for _, s := range sigs {
+		if hmac.Equal([]byte(s), []byte(wantSig)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("webhook: signature mismatch")
+}
+
+// Outbox is the durable queue of deliveries; the store implements it.
+type Outbox interface {
+	ClaimWebhookDeliveries(ctx context.Context, limit int, lease time.Duration) ([]sb.WebhookJob, error)
+	FinishWebhookDelivery(ctx context.Context, job sb.WebhookJob, res sb.WebhookResult) error
+}
+
+// Config configures a Worker.
+type Config struct {
+	// Poll is how often Run looks for due deliveries; default 1s.
+	Poll time.Duration
+	// Timeout bounds one attempt, connection to last byte; default 10s.
+	Timeout time.Duration
+	// Batch is how many deliveries one round claims and sends at once; default 32.
+	Batch int
+	// BaseDelay is the first retry's delay, doubled each attempt up to MaxDelay
+	// (defaults 30s and 1h), with ±20% jitter. Deliveries are retried for 24 hours.
+	BaseDelay, MaxDelay time.Duration
+	// Dial connects to a receiver; the command line passes the SSRF-guarded dialer.
+	// Default: net.Dialer (tests).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Now is the clock for signatures; default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Worker sends the outbox's deliveries. Any number of workers, on any replica, may run.
+type Worker struct {
+	outbox Outbox
+	cfg    Config
+	client *http.Client
+	log    *slog.Logger
+}
+
+// NewWorker returns a worker.
+func NewWorker(outbox Outbox, cfg Config) *Worker {
+	if cfg.Poll == 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Batch == 0 {
+		cfg.Batch = 32
+	}
+	if cfg.BaseDelay == 0 {
+		cfg.BaseDelay = 30 * time.Second
+	}
+	if cfg.MaxDelay == 0 {
+		cfg.MaxDelay = time.Hour
+	}
+	if cfg.Dial == nil {
+		cfg.Dial = (&net.Dialer{}).DialContext
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	transport := &http.Transport{
+		DialContext:           cfg.Dial,
+		Proxy:                 nil, // never through a proxy: the guard checks the receiver itself
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   cfg.Timeout,
+		ResponseHeaderTimeout: cfg.Timeout,
+	}
+	client := &http.Client{
+		Transport: transport,
+		Timeout:   cfg.Timeout,
+		// A redirect could lead anywhere; a receiver must answer at its own URL.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return &Worker{outbox: outbox, cfg: cfg, client: client, log: cfg.Logger}
+}
+
+// Run delivers every poll interval until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	t := time.NewTicker(w.cfg.Poll)
+	defer t.Stop()
+	for {
+		for {
+			n, err := w.RunOnce(ctx)
+			if err != nil && ctx.Err() == nil {
+				w.log.Warn("webhook outbox", "err", err)
+			}
+			if err != nil || n < w.cfg.Batch {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce claims the due deliveries, sends them at once, and records each outcome;
+// it returns how many it claimed. One receiver that hangs holds up only its own
+// delivery, for at most the timeout.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	// The lease outlasts the attempt, so that no other worker sends it meanwhile.
+	jobs, err := w.outbox.ClaimWebhookDeliveries(ctx, w.cfg.Batch, 2*w.cfg.Timeout+30*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(jobs))
+	for i, job := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := w.Deliver(ctx, job)
+			errs[i] = w.outbox.FinishWebhookDelivery(context.WithoutCancel(ctx), job, res)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return len(jobs), err
+		}
+	}
+	return len(jobs), nil
+}
+
+// Deliver makes one attempt: a signed POST whose 2xx answer counts as delivered.
+func (w *Worker) Deliver(ctx context.Context, job sb.WebhookJob) sb.WebhookResult {
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.URL, bytes.NewReader(job.Body))
+	if err != nil {
+		return w.failed(job, 0, "bad URL: "+err.Error())
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Switchboard-Webhooks/1")
+	req.Header.Set(SignatureHeader, Sign(job.Secret, w.cfg.Now(), job.Body))
+	req.Header.Set("Switchboard-Event-Id", job.EventID)
+	req.Header.Set("Switchboard-Delivery-Id", job.DeliveryID)
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return w.failed(job, 0, err.Error())
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		w.log.Info("webhook delivered", "delivery", job.DeliveryID, "event", job.EventID, "status", resp.StatusCode, "attempts", job.Attempts)
+		return sb.WebhookResult{Delivered: true, Status: resp.StatusCode}
+	}
+	return w.failed(job, resp.StatusCode, "the receiver answered "+resp.Status)
+}
+
+func (w *Worker) failed(job sb.WebhookJob, status int, reason string) sb.WebhookResult {
+	delay := w.backoff(job.Attempts)
+	w.log.Warn("webhook delivery failed", "delivery", job.DeliveryID, "event", job.EventID, "attempts", job.Attempts, "retry_in", delay, "reason", reason)
+	return sb.WebhookResult{Status: status, Error: reason, RetryIn: delay}
+}
+
+// backoff is BaseDelay·2^(attempts-1), at most MaxDelay, with ±20% jitter.
+func (w *Worker) backoff(attempts int64) time.Duration {
+	d := w.cfg.BaseDelay
+	for i := int64(1); i < attempts && d < w.cfg.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, w.cfg.MaxDelay)
+	jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
+	return max(d+jitter, time.Second)
+}
