@@ -39,19 +39,28 @@ func (t *tx) afterCallReported(ctx context.Context, actor sb.Actor, w *wsRow, c 
 // has reached and that has not been announced for this budget value.
 func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, accountID string) error {
 	var budget sql.NullInt64
-	var used, level int64
+	var used int64
 	var name string
-	err := t.queryRow(ctx, `SELECT minute_budget, seconds_used, budget_alert_level, name FROM workspaces WHERE id = ? AND account_id = ?`,
-		workspaceID, accountID).Scan(&budget, &used, &level, &name)
+	err := t.queryRow(ctx, `SELECT minute_budget, seconds_used, name FROM workspaces WHERE id = ? AND account_id = ?`,
+		workspaceID, accountID).Scan(&budget, &used, &name)
 	if err != nil {
 		return err
 	}
 	reached := sb.ThresholdReached(int64Ptr(budget), used)
+	if reached == 0 {
+		return nil
+	}
+	var level int64
+	err = t.queryRow(ctx, `SELECT level FROM budget_alert_levels WHERE workspace_id = ?`, workspaceID).Scan(&level)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
 	if reached <= level {
 		return nil
 	}
-	res, err := t.exec(ctx, `UPDATE workspaces SET budget_alert_level = ? WHERE id = ? AND account_id = ? AND budget_alert_level = ?`,
-		reached, workspaceID, accountID, level)
+	res, err := t.exec(ctx, `INSERT INTO budget_alert_levels (workspace_id, level) VALUES (?, ?)
+		ON CONFLICT (workspace_id) DO UPDATE SET level = excluded.level WHERE budget_alert_levels.level = ?`,
+		workspaceID, reached, level)
 	if err != nil {
 		return err
 	}
@@ -98,7 +107,8 @@ func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, a
 // ones the usage is already past are not announced for a change the owner made.
 func (t *tx) rearmThresholds(ctx context.Context, w *wsRow) error {
 	level := sb.ThresholdReached(int64Ptr(w.MinuteBudget), w.SecondsUsed)
-	_, err := t.exec(ctx, `UPDATE workspaces SET budget_alert_level = ? WHERE id = ? AND account_id = ?`, level, w.ID, w.AccountID)
+	_, err := t.exec(ctx, `INSERT INTO budget_alert_levels (workspace_id, level) VALUES (?, ?)
+		ON CONFLICT (workspace_id) DO UPDATE SET level = excluded.level`, w.ID, level)
 	return err
 }
 
@@ -108,7 +118,8 @@ func (t *tx) checkPoolLow(ctx context.Context, actor sb.Actor, workspaceID, acco
 	var fired sql.NullString
 	var grantID, ownerID string
 	var grantSeconds int64
-	err := t.queryRow(ctx, `SELECT a.pool_low_grant_id, a.owner_id, g.id, g.seconds FROM accounts a JOIN minute_grants g ON g.account_id = a.id
+	err := t.queryRow(ctx, `SELECT p.grant_id, a.owner_id, g.id, g.seconds FROM accounts a JOIN minute_grants g ON g.account_id = a.id
+		LEFT JOIN pool_low_alerts p ON p.account_id = a.id
 		WHERE a.id = ? ORDER BY g.created_at DESC, g.id DESC LIMIT 1`, accountID).Scan(&fired, &ownerID, &grantID, &grantSeconds)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -123,8 +134,9 @@ func (t *tx) checkPoolLow(ctx context.Context, actor sb.Actor, workspaceID, acco
 	if unallocated*10 >= grantSeconds {
 		return nil
 	}
-	res, err := t.exec(ctx, `UPDATE accounts SET pool_low_grant_id = ? WHERE id = ? AND (pool_low_grant_id IS NULL OR pool_low_grant_id <> ?)`,
-		grantID, accountID, grantID)
+	res, err := t.exec(ctx, `INSERT INTO pool_low_alerts (account_id, grant_id) VALUES (?, ?)
+		ON CONFLICT (account_id) DO UPDATE SET grant_id = excluded.grant_id WHERE pool_low_alerts.grant_id <> excluded.grant_id`,
+		accountID, grantID)
 	if err != nil {
 		return err
 	}

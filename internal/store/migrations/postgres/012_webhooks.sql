@@ -1,12 +1,22 @@
 -- Budget alerts and webhooks (docs/webhooks.md).
 --
--- workspaces.budget_alert_level is the highest budget threshold (0, 50, 80, 100 %)
--- already announced for the current budget value; a call report raises it with a
--- conditional UPDATE (checked by rows affected) so that each threshold fires once,
--- and a budget change resets it to what the new budget's usage has reached.
--- accounts.pool_low_grant_id is the grant whose "pool low" alert has fired.
-ALTER TABLE workspaces ADD COLUMN budget_alert_level BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE accounts ADD COLUMN pool_low_grant_id TEXT;
+-- budget_alert_levels holds, per budgeted workspace, the highest budget threshold
+-- (0, 50, 80, 100 %) already announced for the current budget value; a call report
+-- raises it with a conditional upsert (checked by rows affected) so that each
+-- threshold fires once, and a budget change resets it to what the new budget's
+-- usage has reached. pool_low_alerts holds the grant whose "pool low" alert has
+-- fired, per account. Both live apart from the workspace and account rows, which
+-- the call report has already updated: a second UPDATE of those rows in the same
+-- transaction would recheck their foreign keys on PostgreSQL and take locks out
+-- of the store's lock order.
+CREATE TABLE budget_alert_levels (
+    workspace_id TEXT PRIMARY KEY,
+    level        BIGINT NOT NULL
+);
+CREATE TABLE pool_low_alerts (
+    account_id TEXT PRIMARY KEY,
+    grant_id   TEXT NOT NULL
+);
 
 -- events are written in the same transaction as the change they report.
 CREATE TABLE events (
