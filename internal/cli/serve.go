@@ -12,9 +12,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/console"
 	"github.com/switchboard/switchboard/internal/httpapi"
 	"github.com/switchboard/switchboard/internal/mail"
 	"github.com/switchboard/switchboard/internal/store"
+	sb "github.com/switchboard/switchboard/internal/switchboard"
 	"github.com/switchboard/switchboard/internal/webhook"
 )
 
@@ -32,6 +34,11 @@ type Config struct {
 	// ImportMaxBytes is the largest CSV file a contact import accepts.
 	ImportMaxBytes int64
 	db             dbFlags
+
+	// SMTPURL is the operator's mail server for system mail (password resets,
+	// budget alerts): smtp[s]://user:pass@host:port. MailFrom is its sender.
+	SMTPURL  string
+	MailFrom string
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -47,8 +54,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.SecretKey, "secret-key", getenv("SWITCHBOARD_SECRET_KEY"), "key that encrypts SMTP passwords at rest, hex or base64 of 32 bytes; default: one generated into the data directory [SWITCHBOARD_SECRET_KEY]")
 	fs.StringVar(&cfg.DevSMTPAddr, "dev-smtp-addr", envOr(getenv, "SWITCHBOARD_DEV_SMTP_ADDR", "127.0.0.1:1025"), "address of the --dev mail catcher [SWITCHBOARD_DEV_SMTP_ADDR]")
 	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64(getenv, "SWITCHBOARD_IMPORT_MAX_BYTES", store.DefaultImportMaxBytes), "largest CSV file a contact import accepts, in bytes [SWITCHBOARD_IMPORT_MAX_BYTES]")
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", getenv("SWITCHBOARD_SMTP_URL"), "mail server for system mail (password resets, alerts): smtp[s]://user:pass@host:port; --dev uses the mail catcher [SWITCHBOARD_SMTP_URL]")
+	fs.StringVar(&cfg.MailFrom, "mail-from", getenv("SWITCHBOARD_MAIL_FROM"), "sender of system mail, e.g. \"Switchboard <noreply@example.com>\" [SWITCHBOARD_MAIL_FROM]")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var systemServer *sb.SMTPServer // the --dev catcher's is set once it listens
+	if cfg.SMTPURL != "" && !cfg.Dev {
+		srv, err := mail.ParseSMTPURL(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		systemServer = &srv
 	}
 	if cfg.Dev {
 		cfg.SMTPAllowPrivate = true
@@ -68,29 +85,46 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 	transport := mail.NewTransport(mail.TransportConfig{AllowPrivate: cfg.SMTPAllowPrivate})
-	cfg.db.configure = func(c *store.Config) { c.SecretKey, c.BaseURL, c.Mail = key, cfg.BaseURL, transport }
+	cfg.db.configure = func(c *store.Config) {
+		c.SecretKey, c.BaseURL, c.Mail = key, cfg.BaseURL, transport
+		c.SystemMail = systemServer != nil || cfg.Dev
+	}
 	st, err := cfg.db.open(ctx, logger)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st, Webhooks: st}, httpapi.Config{
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st, People: st, Webhooks: st}, httpapi.Config{
 		ImportMaxBytes: cfg.ImportMaxBytes,
 		OperatorToken:  cfg.OperatorToken,
 		Ready:          st.Ping,
 		Logger:         logger,
 	})
-	var handler http.Handler = api
+	con, err := console.New(console.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st, People: st, Brands: st}, console.Config{
+		BaseURL: cfg.BaseURL,
+		Logger:  logger,
+		API:     api,
+		DevMail: cfg.Dev,
+	})
+	if err != nil {
+		return err
+	}
+	var handler http.Handler = con // the console, which hands /api/ and the health checks to the API
 	if cfg.Dev {
 		catcher, err := mail.StartCatcher(cfg.DevSMTPAddr, mail.CatcherOptions{})
 		if err != nil {
 			return fmt.Errorf("dev mail catcher: %w", err)
 		}
 		defer catcher.Close()
+		devServer, err := mail.DevServer(catcher.Addr(), cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		systemServer = &devServer
 		mux := http.NewServeMux()
 		mux.Handle("GET /dev/mail", catcher)
-		mux.Handle("/", api)
+		mux.Handle("/", con)
 		handler = mux
 		logger.Info("dev mail catcher", "smtp", catcher.Addr(), "page", cfg.BaseURL+"/dev/mail")
 		fmt.Fprintf(stdout, "dev mail catcher: SMTP on %s, caught mail at %s/dev/mail\n", catcher.Addr(), cfg.BaseURL)
@@ -104,6 +138,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		mail.NewWorker(st, transport, mail.WorkerConfig{Logger: logger}).Run(workerCtx)
 	}()
 	defer func() { stopWorker(); <-workerDone }()
+	if systemServer != nil {
+		// System mail goes through the operator's server (or the catcher), which is
+		// trusted: no SSRF guard against private addresses.
+		sysTransport := mail.NewTransport(mail.TransportConfig{AllowPrivate: true})
+		sysDone := make(chan struct{})
+		go func() {
+			defer close(sysDone)
+			mail.NewSystemWorker(st, sysTransport, *systemServer, mail.WorkerConfig{Logger: logger}).Run(workerCtx)
+		}()
+		defer func() { stopWorker(); <-sysDone }()
+	} else {
+		logger.Info("no system mail is set: password-reset links are not sent (serve --smtp-url)")
+	}
 
 	srv := &http.Server{
 		Handler:           handler,

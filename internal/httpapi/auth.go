@@ -18,6 +18,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, _ actorT) error 
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
+	in.Client = sb.Client{IP: clientIP(r), UserAgent: r.UserAgent()}
 	user, token, err := s.Users.SignUp(r.Context(), in)
 	if err != nil {
 		return err
@@ -34,6 +35,7 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, a actorT) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
+	in.Client = sb.Client{IP: a.IP, UserAgent: a.UserAgent}
 	email := sb.EmailKey(in.Email)
 	if err := s.limits.loginFailuresByIP.check(a.IP, "failed log-ins from this address"); err != nil {
 		return err

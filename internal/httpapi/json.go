@@ -208,6 +208,8 @@ var statusByCode = map[string]int{
 	sb.ECodeConflict:           http.StatusConflict,
 	sb.ECodeInvitationExpired:  http.StatusGone,
 	sb.ECodeInvitationRevoked:  http.StatusGone,
+	sb.ECodeResetExpired:       http.StatusGone,
+	sb.ECodeResetUsed:          http.StatusGone,
 	sb.ECodeInvitationUsed:     http.StatusGone,
 	sb.ECodeTooLarge:           http.StatusRequestEntityTooLarge,
 	sb.ECodeValidation:         http.StatusUnprocessableEntity,

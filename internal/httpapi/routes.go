@@ -28,6 +28,11 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/auth/login", authNone, "Log in", 200, s.logIn},
 		{"POST", "/api/v1/auth/logout", authUser, "Log out: the token stops working", 204, s.logOut},
 		{"GET", "/api/v1/me", authUser, "The caller, their accounts and workspaces", 200, s.me},
+		{"POST", "/api/v1/auth/password-reset", authNone, "Mail a password-reset link (202 whether the email is known or not)", 202, s.requestPasswordReset},
+		{"POST", "/api/v1/auth/password-reset/confirm", authNone, "Set a new password with a reset token; every session ends", 204, s.confirmPasswordReset},
+		{"POST", "/api/v1/me/password", authUser, "Change one's password (not with an API key); other sessions end", 204, s.changePassword},
+		{"GET", "/api/v1/me/sessions", authUser, "One's active sessions", 200, s.listSessions},
+		{"DELETE", "/api/v1/me/sessions/{id}", authUser, "End one of one's sessions", 204, s.endSession},
 
 		{"GET", "/api/v1/accounts/{account_id}", authUser, "An account, to its owner", 200, s.getAccount},
 		{"GET", "/api/v1/operator/accounts", authOperator, "Every account (operator)", 200, s.operatorListAccounts},

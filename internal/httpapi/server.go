@@ -33,7 +33,9 @@ type Services struct {
 	WhiteLabel  sb.WhiteLabelService
 	Calls       sb.CallService
 	Contacts    sb.ContactService
-	Webhooks    sb.WebhookService
+	// People: password reset and change, and sessions (api.md, "Accounts of people").
+	People   sb.PeopleService
+	Webhooks sb.WebhookService
 }
 
 // Config configures the API.

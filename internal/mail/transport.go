@@ -116,6 +116,8 @@ func (t *Transport) Send(ctx context.Context, s sb.SMTPServer, m sb.Email) error
 		opts = append(opts, gomail.WithSSL())
 	case sb.SecurityStartTLS:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case securityOpportunistic:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
 	default:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	}

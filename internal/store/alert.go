@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -95,7 +96,7 @@ func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, a
 		if err := t.queryRow(ctx, `SELECT owner_id FROM accounts WHERE id = ?`, accountID).Scan(&accountOwner); err != nil {
 			return err
 		}
-		if err := t.queueSystemMail(ctx, sb.EventBudgetThreshold, workspaceID, accountID, subject, body, owner, accountOwner); err != nil {
+		if err := t.queueAlertMail(ctx, sb.EventBudgetThreshold, subject, body, owner, accountOwner); err != nil {
 			return err
 		}
 	}
@@ -156,12 +157,13 @@ func (t *tx) checkPoolLow(ctx context.Context, actor sb.Actor, workspaceID, acco
 	body := fmt.Sprintf("Your account has %d unallocated minutes left, less than 10%% of the %d minutes last added.\n\n"+
 		"When they are used up, workspaces drawing on the account cannot start calls; add minutes to the account.\n",
 		max(unallocated, 0)/60, grantSeconds/60)
-	return t.queueSystemMail(ctx, sb.EventPoolLow, workspaceID, accountID, subject, body, ownerID)
+	return t.queueAlertMail(ctx, sb.EventPoolLow, subject, body, ownerID)
 }
 
-// queueSystemMail queues one message to each distinct user, in the transaction of
-// the change it tells of; the system mail sender takes it from there.
-func (t *tx) queueSystemMail(ctx context.Context, kind, workspaceID, accountID, subject, body string, userIDs ...string) error {
+// queueAlertMail queues one system message to each distinct user, in the
+// transaction of the change it tells of (through queueSystemMail, the system mail
+// outbox).
+func (t *tx) queueAlertMail(ctx context.Context, kind, subject, body string, userIDs ...string) error {
 	seen := map[string]bool{}
 	for _, uid := range userIDs {
 		if uid == "" || seen[uid] {
@@ -172,8 +174,7 @@ func (t *tx) queueSystemMail(ctx context.Context, kind, workspaceID, accountID, 
 		if err := t.queryRow(ctx, `SELECT email FROM users WHERE id = ?`, uid).Scan(&email); err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, `INSERT INTO system_mail_outbox (id, kind, workspace_id, account_id, to_email, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			secret.NewID("sml", t.now), kind, nullIfEmpty(workspaceID), nullIfEmpty(accountID), email, subject, body, t.now.UnixMicro()); err != nil {
+		if err := t.queueSystemMail(ctx, kind, sb.Email{To: email, Subject: subject, Text: body}); err != nil {
 			return err
 		}
 	}
@@ -222,25 +223,36 @@ func (s *Store) ListAlerts(ctx context.Context, actor sb.Actor, workspaceID stri
 	return out, next, nil
 }
 
-// SystemMail is one queued alert message.
+// SystemMail is one queued system message.
 type SystemMail struct {
 	ID, Kind, To, Subject, Body string
 }
 
-// PendingSystemMail lists the queued, unsent alert mail, oldest first.
+// PendingSystemMail lists the queued, unsent system mail, oldest first, unsealed.
+// Tests and the operator's checks use it.
 func (s *Store) PendingSystemMail(ctx context.Context) ([]SystemMail, error) {
 	var out []SystemMail
 	err := s.view(ctx, func(t *tx) error {
-		rows, err := t.query(ctx, `SELECT id, kind, to_email, subject, body FROM system_mail_outbox WHERE sent_at IS NULL ORDER BY created_at, id`)
+		rows, err := t.query(ctx, `SELECT id, kind, payload FROM system_mail WHERE status = 'pending' ORDER BY created_at, id`)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var m SystemMail
-			if err := rows.Scan(&m.ID, &m.Kind, &m.To, &m.Subject, &m.Body); err != nil {
+			var sealed string
+			if err := rows.Scan(&m.ID, &m.Kind, &sealed); err != nil {
 				return err
 			}
+			plain, err := secret.Unseal(s.cfg.SecretKey, sealed)
+			if err != nil {
+				return err
+			}
+			var e sb.Email
+			if err := json.Unmarshal([]byte(plain), &e); err != nil {
+				return err
+			}
+			m.To, m.Subject, m.Body = e.To, e.Subject, e.Text
 			out = append(out, m)
 		}
 		return rows.Err()

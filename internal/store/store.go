@@ -52,6 +52,9 @@ type Config struct {
 	BaseURL string
 	// Mail checks SMTP hosts and sends test messages; nil refuses test sends.
 	Mail sb.MailTransport
+	// SystemMail is true when the operator set a mail server for system mail
+	// (serve --smtp-url, or --dev); without it, system mail is logged, not queued.
+	SystemMail bool
 	// ImportCacheMB is SQLite's page cache while a contact import runs (default
 	// 256): a large import spills to temporary files with the usual 32 MB.
 	ImportCacheMB int

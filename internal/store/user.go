@@ -66,7 +66,7 @@ func (s *Store) SignUp(ctx context.Context, in sb.SignUpInput) (*sb.User, string
 		} else if err := t.createAccount(ctx, user); err != nil {
 			return err
 		}
-		token, err = t.createSession(ctx, user.ID)
+		token, err = t.createSession(ctx, user.ID, in.Client)
 		return err
 	})
 	if err != nil {
@@ -94,10 +94,11 @@ func (t *tx) createAccount(ctx context.Context, user *sb.User) error {
 	return t.audit(ctx, actor, ws.ID, accountID, "workspace.created", ws.ID, map[string]any{"name": ws.Name, "type": ws.Type})
 }
 
-func (t *tx) createSession(ctx context.Context, userID string) (string, error) {
+func (t *tx) createSession(ctx context.Context, userID string, client sb.Client) (string, error) {
 	token := secret.Token(SessionPrefix)
-	_, err := t.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		secret.HashToken(token), userID, t.now.UnixMicro(), t.now.Add(t.s.cfg.SessionTTL).UnixMicro())
+	_, err := t.exec(ctx, `INSERT INTO sessions (token_hash, id, user_id, created_at, last_used_at, expires_at, user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		secret.HashToken(token), secret.NewID("ses", t.now), userID, t.now.UnixMicro(), t.now.UnixMicro(), t.now.Add(t.s.cfg.SessionTTL).UnixMicro(),
+		truncate(client.UserAgent, 500), truncate(client.IP, 100))
 	return token, err
 }
 
@@ -130,7 +131,7 @@ func (s *Store) LogIn(ctx context.Context, in sb.LoginInput) (*sb.User, string, 
 	var token string
 	err = s.update(ctx, func(t *tx) error {
 		var err error
-		token, err = t.createSession(ctx, user.ID)
+		token, err = t.createSession(ctx, user.ID, in.Client)
 		return err
 	})
 	if err != nil {
@@ -162,13 +163,18 @@ func (s *Store) Authenticate(ctx context.Context, token string) (sb.Actor, error
 	switch {
 	case strings.HasPrefix(token, SessionPrefix):
 		var a sb.Actor
-		err := s.read.QueryRowContext(ctx, s.rebind(`SELECT u.id, u.email FROM sessions s JOIN users u ON u.id = s.user_id
-			WHERE s.token_hash = ? AND s.expires_at > ?`), hash, now.UnixMicro()).Scan(&a.UserID, &a.Email)
+		var lastUsed int64
+		err := s.read.QueryRowContext(ctx, s.rebind(`SELECT u.id, u.email, s.last_used_at FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE s.token_hash = ? AND s.expires_at > ?`), hash, now.UnixMicro()).Scan(&a.UserID, &a.Email, &lastUsed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return sb.Actor{}, unauth
 		}
+		if err != nil {
+			return sb.Actor{}, err
+		}
 		a.SessionID = hash
-		return a, err
+		s.touchSession(ctx, hash, lastUsed, now)
+		return a, nil
 	case strings.HasPrefix(token, APIKeyPrefix):
 		var a sb.Actor
 		var role string

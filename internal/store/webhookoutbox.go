@@ -183,5 +183,5 @@ func (t *tx) webhookFailed(ctx context.Context, workspaceID, webhookID string) e
 	subject := "A webhook of " + name + " was disabled"
 	body := "The webhook endpoint " + url + " of the workspace " + quote(name) + " has failed every delivery for 24 hours, so Switchboard has stopped sending to it.\n\n" +
 		"Fix the receiver, then turn the endpoint back on in Settings → Webhooks (or PATCH it with {\"enabled\": true}) and redeliver the events it missed.\n"
-	return t.queueSystemMail(ctx, "webhook.disabled", workspaceID, accountID, subject, body, admins...)
+	return t.queueAlertMail(ctx, "webhook.disabled", subject, body, admins...)
 }

@@ -22,6 +22,8 @@ type SignUpInput struct {
 	Password        string `json:"password"`
 	Name            string `json:"name"`
 	InvitationToken string `json:"invitation_token,omitempty"`
+	// Client is where the request came from, recorded on the new session.
+	Client Client `json:"-"`
 }
 
 // Normalize trims the input.
@@ -49,6 +51,8 @@ func (in *SignUpInput) Validate() error {
 type LoginInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// Client is where the request came from, recorded on the new session.
+	Client Client `json:"-"`
 }
 
 // ValidateEmail checks that s is a single plain address (no display name).

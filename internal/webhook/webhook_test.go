@@ -18,6 +18,9 @@ import (
 	"github.com/switchboard/switchboard/internal/webhook"
 )
 
+// withMail opens stores whose system mail is set, so alert mail is queued.
+var withMail = storetest.Options{Configure: func(c *store.Config) { c.SystemMail = true }}
+
 var (
 	emailSeq atomic.Int64
 	operator = sb.Actor{Operator: true, Email: "operator"}
@@ -158,7 +161,7 @@ func runOnce(t testing.TB, w *webhook.Worker) int {
 }
 
 func TestDeliverySignedAndLogged(t *testing.T) {
-	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+	storetest.Each(t, withMail, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		actor, acct, ws := owner(t, s)
 		grant(t, s, acct, 100)
 		rc := newReceiver(t, func(int) int { return 204 })
@@ -220,7 +223,7 @@ func TestDeliverySignedAndLogged(t *testing.T) {
 }
 
 func TestRetriesKeepTheEventID(t *testing.T) {
-	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+	storetest.Each(t, withMail, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		actor, acct, ws := owner(t, s)
 		grant(t, s, acct, 100)
 		// 503, 500, then 200.
@@ -263,7 +266,7 @@ func TestRetriesKeepTheEventID(t *testing.T) {
 }
 
 func TestDisabledAfterADayOfFailures(t *testing.T) {
-	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+	storetest.Each(t, withMail, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		ctx := context.Background()
 		actor, acct, ws := owner(t, s)
 		grant(t, s, acct, 100)
@@ -346,7 +349,7 @@ func thresholds(t testing.TB, s *store.Store, actor sb.Actor, ws string) []int64
 }
 
 func TestBudgetThresholdsFireOnceAndRearm(t *testing.T) {
-	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+	storetest.Each(t, withMail, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		ctx := context.Background()
 		actor, acct, ws := owner(t, s)
 		grant(t, s, acct, 1000)
@@ -399,7 +402,7 @@ func TestBudgetThresholdsFireOnceAndRearm(t *testing.T) {
 }
 
 func TestPoolLowOncePerGrant(t *testing.T) {
-	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+	storetest.Each(t, withMail, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		actor, acct, ws := owner(t, s)
 		grant(t, s, acct, 100)
 		count := func() int {
@@ -443,10 +446,10 @@ func TestThresholdsExactlyOnceAcrossProcesses(t *testing.T) {
 			if dialect == "postgres" {
 				u := storetest.PostgresSchema(t)
 				for range 2 {
-					stores = append(stores, storetest.Open(t, "postgres", storetest.Options{Configure: func(c *store.Config) { c.DatabaseURL = u }}, clock))
+					stores = append(stores, storetest.Open(t, "postgres", storetest.Options{Configure: func(c *store.Config) { c.DatabaseURL, c.SystemMail = u, true }}, clock))
 				}
 			} else {
-				stores = append(stores, storetest.Open(t, "sqlite", storetest.Options{}, clock))
+				stores = append(stores, storetest.Open(t, "sqlite", withMail, clock))
 			}
 			s := stores[0]
 			actor, acct, ws := owner(t, s)
@@ -495,7 +498,7 @@ func TestThresholdsExactlyOnceAcrossProcesses(t *testing.T) {
 // delivery in flight while calls are reported: each report commits without
 // waiting for it, because delivery runs after commit in the worker.
 func TestHangingReceiverDoesNotHoldUpCallReports(t *testing.T) {
-	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+	storetest.Each(t, withMail, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		actor, acct, ws := owner(t, s)
 		grant(t, s, acct, 1000)
 		release := make(chan struct{})

@@ -63,18 +63,3 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id);
-
--- system_mail_outbox holds alert mail (budget thresholds, pool low, a disabled
--- webhook) until the system mail sender takes it.
-CREATE TABLE system_mail_outbox (
-    id           TEXT PRIMARY KEY,
-    kind         TEXT NOT NULL,
-    workspace_id TEXT,
-    account_id   TEXT,
-    to_email     TEXT NOT NULL,
-    subject      TEXT NOT NULL,
-    body         TEXT NOT NULL,
-    created_at   BIGINT NOT NULL,
-    sent_at      BIGINT
-);
-CREATE INDEX system_mail_outbox_unsent ON system_mail_outbox(created_at, id) WHERE sent_at IS NULL;

@@ -1,0 +1,116 @@
+package console
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	sb "github.com/switchboard/switchboard/internal/switchboard"
+)
+
+type authView struct {
+	Layout
+	Next string
+}
+
+// home sends a signed-out visitor to /login and a person to their last workspace.
+func (c *Console) home(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if !rq.signedIn() {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil
+	}
+	to := "/w/new"
+	if len(rq.Me.Workspaces) > 0 {
+		to = "/w/" + rq.Me.Workspaces[0].ID
+		if ck, err := r.Cookie(lastWSCookie); err == nil {
+			if slices.ContainsFunc(rq.Me.Workspaces, func(w sb.WorkspaceRole) bool { return w.ID == ck.Value }) {
+				to = "/w/" + ck.Value
+			}
+		}
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if rq.signedIn() && rq.problem == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	next := r.FormValue("next")
+	return c.render(w, rq, "login", authView{Layout: c.layout(rq, "Log in"), Next: next})
+}
+
+// login checks the email and password, and on success sets the session cookie.
+// Failures are rate-limited per address and per email, as in the API.
+func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) error {
+	in := sb.LoginInput{Email: strings.TrimSpace(r.PostFormValue("email")), Password: r.PostFormValue("password")}
+	email := sb.EmailKey(in.Email)
+	if err := c.limits.loginByIP.check(rq.Actor.IP, "failed log-ins from this address"); err != nil {
+		return err
+	}
+	if err := c.limits.loginByEmail.check(email, "failed log-ins for this email address"); err != nil {
+		return err
+	}
+	_, token, err := c.Users.LogIn(r.Context(), in)
+	if sb.ErrorCode(err) == sb.ECodeInvalidCredentials {
+		c.limits.loginByIP.take(rq.Actor.IP)
+		c.limits.loginByEmail.take(email)
+	}
+	if err != nil {
+		return err
+	}
+	c.startSession(w, token)
+	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
+	return nil
+}
+
+func (c *Console) signupPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if rq.signedIn() && rq.problem == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	return c.render(w, rq, "signup", authView{Layout: c.layout(rq, "Sign up")})
+}
+
+// signup creates the person, their account and first workspace, and signs them in.
+func (c *Console) signup(w http.ResponseWriter, r *http.Request, rq *request) error {
+	in := sb.SignUpInput{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
+	if err := c.limits.signupByIP.check(rq.Actor.IP, "sign-ups from this address"); err != nil {
+		return err
+	}
+	_, token, err := c.Users.SignUp(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	c.limits.signupByIP.take(rq.Actor.IP)
+	c.startSession(w, token)
+	c.flashRedirect(w, r, "Welcome! This is your first workspace.", true, "/")
+	return nil
+}
+
+// logout ends the session on the server and drops the cookie.
+func (c *Console) logout(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if err := c.Users.LogOut(r.Context(), rq.Actor); err != nil {
+		return err
+	}
+	c.setCookie(w, sessionCookie, "", -1)
+	c.setCookie(w, lastWSCookie, "", -1)
+	c.flashRedirect(w, r, "You are logged out.", true, "/login")
+	return nil
+}
+
+// limits are the console's rate limits; the API keeps its own.
+type limits struct {
+	loginByIP, loginByEmail *keyed
+	signupByIP              *keyed
+}
+
+func newLimits(now func() time.Time) *limits {
+	return &limits{
+		loginByIP:    newKeyed(2*time.Second, 200, now),
+		loginByEmail: newKeyed(time.Minute, 10, now),
+		signupByIP:   newKeyed(time.Minute, 30, now),
+	}
+}

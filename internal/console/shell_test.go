@@ -1,0 +1,147 @@
+package console_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestSignUpLogInLogOut(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		anon := s.browser()
+		p := anon.get("/")
+		wantStatus(t, p, http.StatusSeeOther)
+		if p.Location() != "/login" {
+			t.Fatalf("/ signed out goes to %q", p.Location())
+		}
+		p = anon.get("/w/ws_whatever/team")
+		if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
+			t.Fatalf("a signed-out page: %d %q", p.Status, p.Location())
+		}
+		wantBody(t, anon.get("/login"), `name="email"`, `name="password"`, `href="/signup"`, `href="/forgot"`)
+		wantBody(t, anon.get("/signup"), `name="name"`, `name="email"`, `name="password"`, `href="/login"`)
+
+		b := s.browser()
+		p = b.post("/signup", url.Values{"name": {"Ann"}, "email": {"ann@example.com"}, "password": {"password-123"}})
+		wantStatus(t, p, http.StatusSeeOther)
+		ck := cookieHeader(p.Header, "sb_session")
+		for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+			if !strings.Contains(ck, want) {
+				t.Fatalf("session cookie %q lacks %s", ck, want)
+			}
+		}
+		if strings.Contains(ck, "Secure") {
+			t.Fatalf("cookie is Secure on an http base URL: %q", ck)
+		}
+		ws := b.firstWorkspace()
+		p = b.get("/")
+		if p.Location() != "/w/"+ws {
+			t.Fatalf("/ signed in goes to %q, want /w/%s", p.Location(), ws)
+		}
+		dash := b.get("/w/" + ws)
+		wantStatus(t, dash, http.StatusOK)
+		wantBody(t, dash, "Welcome!", "Ann&#39;s workspace", `href="/w/`+ws+`/team"`)
+		// The flash shows once.
+		wantNoBody(t, b.get("/w/"+ws), "Welcome!")
+
+		// The cookie's value is a session token of the API.
+		req, _ := http.NewRequest("GET", s.srv.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+b.token())
+		if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+			t.Fatalf("cookie token as bearer: %v %v", res, err)
+		}
+		// The JSON API stays bearer-only: the cookie alone is not enough.
+		if p := b.get("/api/v1/me"); p.Status != http.StatusUnauthorized {
+			t.Fatalf("API with the cookie only: %d", p.Status)
+		}
+
+		// Wrong password: the form again with the problem, 401.
+		c := s.browser()
+		p = c.post("/login", url.Values{"email": {"ann@example.com"}, "password": {"wrong-password"}})
+		wantStatus(t, p, http.StatusUnauthorized)
+		wantBody(t, p, "not right", `value="ann@example.com"`)
+		p = c.post("/login", url.Values{"email": {"ann@example.com"}, "password": {"password-123"}, "next": {"/w/" + ws + "/team"}})
+		wantStatus(t, p, http.StatusSeeOther)
+		if p.Location() != "/w/"+ws+"/team" {
+			t.Fatalf("log-in goes to %q", p.Location())
+		}
+		p = c.post("/login", url.Values{"email": {"ann@example.com"}, "password": {"password-123"}, "next": {"//evil.example/"}})
+		if p.Location() != "/" {
+			t.Fatalf("log-in follows a foreign next: %q", p.Location())
+		}
+
+		// Log-out ends the session on the server.
+		tok := b.token()
+		p = b.post("/logout", nil)
+		wantStatus(t, p, http.StatusSeeOther)
+		req, _ = http.NewRequest("GET", s.srv.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if res, _ := http.DefaultClient.Do(req); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("token after log-out: %d", res.StatusCode)
+		}
+		if p := b.get("/w/" + ws); p.Status != http.StatusSeeOther {
+			t.Fatalf("page after log-out: %d", p.Status)
+		}
+	})
+}
+
+func TestHeadersAndErrorPages(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		b := s.signUp("Ann", "ann@example.com")
+		other := s.signUp("Bob", "bob@example.com")
+		ws := b.firstWorkspace()
+
+		p := b.get("/w/" + ws)
+		h := p.Header
+		if h.Get("Referrer-Policy") != "no-referrer" {
+			t.Fatalf("Referrer-Policy %q", h.Get("Referrer-Policy"))
+		}
+		csp := h.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Fatalf("CSP %q", csp)
+		}
+		if strings.Contains(p.Body, "<script>") {
+			t.Fatal("inline script on a page")
+		}
+
+		// A non-member gets the 404 page, in the brand, not a bare text.
+		p = other.get("/w/" + ws)
+		wantStatus(t, p, http.StatusNotFound)
+		wantBody(t, p, "Page not found", "<html")
+		p = b.get("/no/such/page")
+		wantStatus(t, p, http.StatusNotFound)
+		wantBody(t, p, "Page not found")
+	})
+}
+
+func TestCrossOriginPostRefused(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		b := s.signUp("Ann", "ann@example.com")
+		tok := b.token()
+		for _, hdr := range []map[string]string{
+			{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+			{"Origin": "https://evil.example"},
+		} {
+			req, _ := http.NewRequest("POST", s.srv.URL+"/logout", nil)
+			for k, v := range hdr {
+				req.Header.Set(k, v)
+			}
+			p := b.do(req)
+			wantStatus(t, p, http.StatusForbidden)
+			wantBody(t, p, "another site")
+		}
+		if _, err := s.store.Authenticate(t.Context(), tok); err != nil {
+			t.Fatalf("a refused cross-origin log-out ended the session: %v", err)
+		}
+	})
+}
+
+func cookieHeader(h http.Header, name string) string {
+	for _, c := range h.Values("Set-Cookie") {
+		if strings.HasPrefix(c, name+"=") {
+			return c
+		}
+	}
+	return ""
+}
