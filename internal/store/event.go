@@ -10,58 +10,43 @@ import (
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
-// emit records an event in the transaction of the change it reports, and queues
-// one delivery of it for each enabled webhook of the workspace that subscribes to
-// its type: the change, the event and its deliveries commit together or not at
-// all, so a crash neither loses an event nor invents one. An event no webhook
+// emit records an event in the transaction of the change it reports, so that a
+// crash neither loses an event nor invents one. The webhook worker fans it out to
+// the subscribed endpoints after commit (DispatchEvents), which keeps the writes
+// of a call report to this one row. An event no enabled webhook of the workspace
 // wants is not kept, except alerts, which the console and the alerts list show.
 func (t *tx) emit(ctx context.Context, workspaceID, accountID, eventType string, data any) (string, error) {
-	rows, err := t.query(ctx, `SELECT id, events FROM webhooks WHERE workspace_id = ? AND disabled_at IS NULL`, workspaceID)
+	rows, err := t.query(ctx, `SELECT events FROM webhooks WHERE workspace_id = ? AND disabled_at IS NULL`, workspaceID)
 	if err != nil {
 		return "", err
 	}
-	var hooks []string
+	wanted := false
 	for rows.Next() {
-		var id, events string
-		if err := rows.Scan(&id, &events); err != nil {
+		var events string
+		if err := rows.Scan(&events); err != nil {
 			rows.Close()
 			return "", err
 		}
-		if subscribes(events, eventType) {
-			hooks = append(hooks, id)
-		}
+		wanted = wanted || subscribes(events, eventType)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return "", err
 	}
-	if len(hooks) == 0 && !sb.IsAlert(eventType) {
+	if !wanted && !sb.IsAlert(eventType) {
 		return "", nil
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return "", err
 	}
+	dispatched := 1
+	if wanted {
+		dispatched = 0
+	}
 	id := secret.NewID("evt", t.now)
-	now := t.now.UnixMicro()
-	if _, err := t.exec(ctx, `INSERT INTO events (id, workspace_id, account_id, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, workspaceID, accountID, eventType, string(raw), now); err != nil {
-		return "", err
-	}
-	if len(hooks) == 0 {
-		return id, nil
-	}
-	// One statement for every endpoint's delivery.
-	q := `INSERT INTO webhook_deliveries (id, webhook_id, workspace_id, event_id, event_type, status, next_attempt_at, created_at) VALUES `
-	args := make([]any, 0, 7*len(hooks))
-	for i, h := range hooks {
-		if i > 0 {
-			q += ", "
-		}
-		q += `(?, ?, ?, ?, ?, 'pending', ?, ?)`
-		args = append(args, secret.NewID("dlv", t.now), h, workspaceID, id, eventType, now, now)
-	}
-	_, err = t.exec(ctx, q, args...)
+	_, err = t.exec(ctx, `INSERT INTO events (id, workspace_id, account_id, type, data, created_at, dispatched) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, workspaceID, accountID, eventType, string(raw), t.now.UnixMicro(), dispatched)
 	return id, err
 }
 

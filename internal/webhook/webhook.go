@@ -72,8 +72,12 @@ func Verify(secret, header string, body []byte, now time.Time, tolerance time.Du
 
 // Outbox is the durable queue of deliveries; the store implements it.
 type Outbox interface {
+	// DispatchEvents fans up to limit new events out into deliveries.
+	DispatchEvents(ctx context.Context, limit int) (int, error)
+	// ClaimWebhookDeliveries leases up to limit due deliveries.
 	ClaimWebhookDeliveries(ctx context.Context, limit int, lease time.Duration) ([]sb.WebhookJob, error)
-	FinishWebhookDelivery(ctx context.Context, job sb.WebhookJob, res sb.WebhookResult) error
+	// FinishWebhookDeliveries records the outcomes (res[i] of jobs[i]) in one go.
+	FinishWebhookDeliveries(ctx context.Context, jobs []sb.WebhookJob, res []sb.WebhookResult) error
 }
 
 // Config configures a Worker.
@@ -132,7 +136,7 @@ func NewWorker(outbox Outbox, cfg Config) *Worker {
 	transport := &http.Transport{
 		DialContext:           cfg.Dial,
 		Proxy:                 nil, // never through a proxy: the guard checks the receiver itself
-		MaxIdleConnsPerHost:   4,
+		MaxIdleConnsPerHost:   2 * cfg.Batch,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   cfg.Timeout,
 		ResponseHeaderTimeout: cfg.Timeout,
@@ -146,17 +150,52 @@ func NewWorker(outbox Outbox, cfg Config) *Worker {
 	return &Worker{outbox: outbox, cfg: cfg, client: client, log: cfg.Logger}
 }
 
-// Run delivers every poll interval until ctx ends.
+// Run delivers until ctx ends. Deliveries run concurrently, at most 2×Batch at a
+// time: the loop claims more as soon as some finish, so a receiver that hangs holds
+// only its own deliveries (each for at most the timeout), never the others'. One
+// collector records the outcomes in batches, one transaction for all that have
+// arrived, which keeps the outbox's writes small next to the call reports'.
 func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.cfg.Poll)
 	defer t.Stop()
+	slots := make(chan struct{}, 2*w.cfg.Batch)
+	wake := make(chan struct{}, 1)
+	results := make(chan outcome, 2*w.cfg.Batch)
+	collected := make(chan struct{})
+	go func() { w.collect(ctx, results); close(collected) }()
+	var inFlight sync.WaitGroup
+	defer func() { inFlight.Wait(); close(results); <-collected }()
 	for {
-		for {
-			n, err := w.RunOnce(ctx)
-			if err != nil && ctx.Err() == nil {
-				w.log.Warn("webhook outbox", "err", err)
+		w.dispatch(ctx)
+		for ctx.Err() == nil {
+			free := cap(slots) - len(slots)
+			if free == 0 {
+				break
 			}
-			if err != nil || n < w.cfg.Batch {
+			n := min(free, w.cfg.Batch)
+			jobs, err := w.outbox.ClaimWebhookDeliveries(ctx, n, w.lease())
+			if err != nil {
+				if ctx.Err() == nil {
+					w.log.Warn("webhook outbox", "err", err)
+				}
+				break
+			}
+			for _, job := range jobs {
+				slots <- struct{}{}
+				inFlight.Add(1)
+				go func() {
+					defer inFlight.Done()
+					results <- outcome{job, w.Deliver(ctx, job)}
+					if len(slots) == cap(slots) {
+						select { // the loop may be waiting for a free slot
+						case wake <- struct{}{}:
+						default:
+						}
+					}
+					<-slots
+				}()
+			}
+			if len(jobs) < n {
 				break
 			}
 		}
@@ -164,36 +203,95 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-wake:
 		}
 	}
 }
 
-// RunOnce claims the due deliveries, sends them at once, and records each outcome;
-// it returns how many it claimed. One receiver that hangs holds up only its own
-// delivery, for at most the timeout.
+type outcome struct {
+	job sb.WebhookJob
+	res sb.WebhookResult
+}
+
+// collect records outcomes as they arrive, all those waiting in one transaction.
+// An attempt cut short by shutdown is not recorded: its lease runs out and another
+// worker (or the next start) sends it again.
+func (w *Worker) collect(ctx context.Context, results <-chan outcome) {
+	for o := range results {
+		batch := []outcome{o}
+	more:
+		for len(batch) < 4*w.cfg.Batch {
+			select {
+			case o, ok := <-results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		jobs := make([]sb.WebhookJob, 0, len(batch))
+		res := make([]sb.WebhookResult, 0, len(batch))
+		for _, o := range batch {
+			if ctx.Err() != nil && !o.res.Delivered {
+				continue
+			}
+			jobs, res = append(jobs, o.job), append(res, o.res)
+		}
+		if len(jobs) == 0 {
+			continue
+		}
+		if err := w.outbox.FinishWebhookDeliveries(context.WithoutCancel(ctx), jobs, res); err != nil {
+			w.log.Warn("webhook outbox: recording outcomes", "err", err, "deliveries", len(jobs))
+		}
+	}
+}
+
+// dispatch fans every new event out into deliveries, a few hundred at a time.
+func (w *Worker) dispatch(ctx context.Context) error {
+	for ctx.Err() == nil {
+		n, err := w.outbox.DispatchEvents(ctx, dispatchBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Warn("webhook events", "err", err)
+			}
+			return err
+		}
+		if n < dispatchBatch {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+const dispatchBatch = 500
+
+// lease outlasts an attempt, so that no other worker sends it meanwhile.
+func (w *Worker) lease() time.Duration { return 2*w.cfg.Timeout + 30*time.Second }
+
+// RunOnce claims one batch of due deliveries, sends them at once, waits for all,
+// and records the outcomes; it returns how many it claimed. Tests and tools use
+// it; Run does not wait for a whole batch.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	// The lease outlasts the attempt, so that no other worker sends it meanwhile.
-	jobs, err := w.outbox.ClaimWebhookDeliveries(ctx, w.cfg.Batch, 2*w.cfg.Timeout+30*time.Second)
-	if err != nil {
+	if err := w.dispatch(ctx); err != nil {
 		return 0, err
 	}
+	jobs, err := w.outbox.ClaimWebhookDeliveries(ctx, w.cfg.Batch, w.lease())
+	if err != nil || len(jobs) == 0 {
+		return 0, err
+	}
+	res := make([]sb.WebhookResult, len(jobs))
 	var wg sync.WaitGroup
-	errs := make([]error, len(jobs))
 	for i, job := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res := w.Deliver(ctx, job)
-			errs[i] = w.outbox.FinishWebhookDelivery(context.WithoutCancel(ctx), job, res)
+			res[i] = w.Deliver(ctx, job)
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return len(jobs), err
-		}
-	}
-	return len(jobs), nil
+	return len(jobs), w.outbox.FinishWebhookDeliveries(context.WithoutCancel(ctx), jobs, res)
 }
 
 // Deliver makes one attempt: a signed POST whose 2xx answer counts as delivered.

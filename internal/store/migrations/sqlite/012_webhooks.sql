@@ -18,16 +18,20 @@ CREATE TABLE pool_low_alerts (
     grant_id   TEXT NOT NULL
 );
 
--- events are written in the same transaction as the change they report.
+-- events are written in the same transaction as the change they report; the
+-- webhook worker fans each out to the endpoints that subscribe to it (one
+-- webhook_deliveries row each) and marks it dispatched, in one transaction.
 CREATE TABLE events (
     id           TEXT PRIMARY KEY,
     workspace_id TEXT NOT NULL REFERENCES workspaces(id),
     account_id   TEXT NOT NULL,
     type         TEXT NOT NULL,
     data         TEXT NOT NULL,
-    created_at   BIGINT NOT NULL
+    created_at   BIGINT NOT NULL,
+    dispatched   BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX events_workspace_type ON events(workspace_id, type, id);
+CREATE INDEX events_undispatched ON events(id) WHERE dispatched = 0;
 
 CREATE TABLE webhooks (
     id            TEXT PRIMARY KEY,
