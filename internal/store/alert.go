@@ -25,48 +25,60 @@ func (t *tx) afterCallReported(ctx context.Context, actor sb.Actor, w *wsRow, c 
 	if c.DurationSeconds <= 0 {
 		return nil
 	}
-	if err := t.checkThresholds(ctx, actor, w.ID, w.AccountID); err != nil {
+	drawsOnAccount, err := t.checkThresholds(ctx, actor, w.ID, w.AccountID)
+	if err != nil {
 		return err
 	}
 	if w.ParentID.Valid {
-		if err := t.checkThresholds(ctx, actor, w.ParentID.String, w.AccountID); err != nil {
+		agencyDraws, err := t.checkThresholds(ctx, actor, w.ParentID.String, w.AccountID)
+		if err != nil {
 			return err
 		}
+		drawsOnAccount = drawsOnAccount && agencyDraws
+	}
+	// A call within a budget leaves the account's unallocated minutes as they
+	// were (the budget had set them aside): only a call drawing on the account, or
+	// going past its budget, can make the pool run low.
+	if !drawsOnAccount {
+		return nil
 	}
 	return t.checkPoolLow(ctx, actor, w.ID, w.AccountID)
 }
 
 // checkThresholds announces each threshold of the workspace's budget that its usage
-// has reached and that has not been announced for this budget value.
-func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, accountID string) error {
+// has reached and that has not been announced for this budget value. It reports
+// whether the workspace's calls draw on its account: it has no budget, or has
+// gone past it.
+func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, accountID string) (bool, error) {
 	var budget sql.NullInt64
 	var used int64
 	var name string
 	err := t.queryRow(ctx, `SELECT minute_budget, seconds_used, name FROM workspaces WHERE id = ? AND account_id = ?`,
 		workspaceID, accountID).Scan(&budget, &used, &name)
 	if err != nil {
-		return err
+		return false, err
 	}
+	draws := !budget.Valid || used > budget.Int64*60
 	reached := sb.ThresholdReached(int64Ptr(budget), used)
 	if reached == 0 {
-		return nil
+		return draws, nil
 	}
 	var level int64
 	err = t.queryRow(ctx, `SELECT level FROM budget_alert_levels WHERE workspace_id = ?`, workspaceID).Scan(&level)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
+		return false, err
 	}
 	if reached <= level {
-		return nil
+		return draws, nil
 	}
 	res, err := t.exec(ctx, `INSERT INTO budget_alert_levels (workspace_id, level) VALUES (?, ?)
 		ON CONFLICT (workspace_id) DO UPDATE SET level = excluded.level WHERE budget_alert_levels.level = ?`,
 		workspaceID, reached, level)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return err // another report announced it
+		return draws, err // another report announced it
 	}
 	for _, th := range sb.BudgetThresholds {
 		if th <= level || th > reached {
@@ -75,11 +87,11 @@ func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, a
 		data := sb.BudgetThresholdData{WorkspaceID: workspaceID, WorkspaceName: name, Threshold: th, MinuteBudget: budget.Int64, SecondsUsed: used}
 		eventID, err := t.emit(ctx, workspaceID, accountID, sb.EventBudgetThreshold, data)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if err := t.audit(ctx, actor, workspaceID, accountID, "workspace.budget_threshold", workspaceID,
 			map[string]any{"threshold": th, "minute_budget": budget.Int64, "seconds_used": used, "event_id": eventID}); err != nil {
-			return err
+			return false, err
 		}
 		subject := fmt.Sprintf("%s has used %d%% of its minute budget", name, th)
 		body := fmt.Sprintf("The workspace %q has used %d of its %d budgeted minutes (%d%%).\n\n", name, used/60, budget.Int64, th)
@@ -90,17 +102,17 @@ func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, a
 		}
 		owner, err := t.ownerOf(ctx, workspaceID)
 		if err != nil {
-			return err
+			return false, err
 		}
 		var accountOwner string
 		if err := t.queryRow(ctx, `SELECT owner_id FROM accounts WHERE id = ?`, accountID).Scan(&accountOwner); err != nil {
-			return err
+			return false, err
 		}
 		if err := t.queueAlertMail(ctx, sb.EventBudgetThreshold, subject, body, owner, accountOwner); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return draws, nil
 }
 
 // rearmThresholds sets a workspace's announced level to what its usage has reached

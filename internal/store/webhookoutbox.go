@@ -125,10 +125,12 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, limit int, lease tim
 		token := secret.NewID("lease", t.now)
 		pick := `SELECT d.id FROM webhook_deliveries d
 			WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until < ?)
-			AND d.webhook_id IN (SELECT id FROM webhooks WHERE disabled_at IS NULL)
+			AND EXISTS (SELECT 1 FROM webhooks h WHERE h.id = d.webhook_id AND h.disabled_at IS NULL)
 			ORDER BY d.next_attempt_at, d.id LIMIT ?`
+		// (The EXISTS keeps the plan on the due index; an IN over the enabled
+		// webhooks made SQLite walk every delivery of each one.)
 		if t.s.dialect == postgres {
-			pick += ` FOR UPDATE SKIP LOCKED`
+			pick += ` FOR UPDATE OF d SKIP LOCKED`
 		}
 		rows, err := t.query(ctx, `UPDATE webhook_deliveries SET locked_until = ?, lease = ?, attempts = attempts + 1
 			WHERE id IN (`+pick+`) AND status = 'pending' AND (locked_until IS NULL OR locked_until < ?) RETURNING id`,

@@ -86,7 +86,8 @@ type Config struct {
 	Poll time.Duration
 	// Timeout bounds one attempt, connection to last byte; default 10s.
 	Timeout time.Duration
-	// Batch is how many deliveries one round claims and sends at once; default 32.
+	// Batch is how many deliveries one claim takes; default 64. At most 4×Batch
+	// are in flight at once.
 	Batch int
 	// BaseDelay is the first retry's delay, doubled each attempt up to MaxDelay
 	// (defaults 30s and 1h), with ±20% jitter. Deliveries are retried for 24 hours.
@@ -116,7 +117,7 @@ func NewWorker(outbox Outbox, cfg Config) *Worker {
 		cfg.Timeout = 10 * time.Second
 	}
 	if cfg.Batch == 0 {
-		cfg.Batch = 32
+		cfg.Batch = 64
 	}
 	if cfg.BaseDelay == 0 {
 		cfg.BaseDelay = 30 * time.Second
@@ -136,7 +137,7 @@ func NewWorker(outbox Outbox, cfg Config) *Worker {
 	transport := &http.Transport{
 		DialContext:           cfg.Dial,
 		Proxy:                 nil, // never through a proxy: the guard checks the receiver itself
-		MaxIdleConnsPerHost:   2 * cfg.Batch,
+		MaxIdleConnsPerHost:   4 * cfg.Batch,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   cfg.Timeout,
 		ResponseHeaderTimeout: cfg.Timeout,
@@ -150,7 +151,7 @@ func NewWorker(outbox Outbox, cfg Config) *Worker {
 	return &Worker{outbox: outbox, cfg: cfg, client: client, log: cfg.Logger}
 }
 
-// Run delivers until ctx ends. Deliveries run concurrently, at most 2×Batch at a
+// Run delivers until ctx ends. Deliveries run concurrently, at most 4×Batch at a
 // time: the loop claims more as soon as some finish, so a receiver that hangs holds
 // only its own deliveries (each for at most the timeout), never the others'. One
 // collector records the outcomes in batches, one transaction for all that have
@@ -158,9 +159,9 @@ func NewWorker(outbox Outbox, cfg Config) *Worker {
 func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.cfg.Poll)
 	defer t.Stop()
-	slots := make(chan struct{}, 2*w.cfg.Batch)
+	slots := make(chan struct{}, 4*w.cfg.Batch)
 	wake := make(chan struct{}, 1)
-	results := make(chan outcome, 2*w.cfg.Batch)
+	results := make(chan outcome, 4*w.cfg.Batch)
 	collected := make(chan struct{})
 	go func() { w.collect(ctx, results); close(collected) }()
 	var inFlight sync.WaitGroup
@@ -218,7 +219,10 @@ type outcome struct {
 // worker (or the next start) sends it again.
 func (w *Worker) collect(ctx context.Context, results <-chan outcome) {
 	for o := range results {
+		// Gather for a moment: one transaction for many outcomes keeps the
+		// outbox's share of the database small next to the call reports'.
 		batch := []outcome{o}
+		window := time.NewTimer(collectWindow)
 	more:
 		for len(batch) < 4*w.cfg.Batch {
 			select {
@@ -227,10 +231,11 @@ func (w *Worker) collect(ctx context.Context, results <-chan outcome) {
 					break more
 				}
 				batch = append(batch, o)
-			default:
+			case <-window.C:
 				break more
 			}
 		}
+		window.Stop()
 		jobs := make([]sb.WebhookJob, 0, len(batch))
 		res := make([]sb.WebhookResult, 0, len(batch))
 		for _, o := range batch {
@@ -266,6 +271,9 @@ func (w *Worker) dispatch(ctx context.Context) error {
 }
 
 const dispatchBatch = 500
+
+// collectWindow is how long outcomes gather before they are recorded together.
+const collectWindow = 100 * time.Millisecond
 
 // lease outlasts an attempt, so that no other worker sends it meanwhile.
 func (w *Worker) lease() time.Duration { return 2*w.cfg.Timeout + 30*time.Second }
