@@ -90,7 +90,7 @@ type Config struct {
 	// are in flight at once.
 	Batch int
 	// BaseDelay is the first retry's delay, doubled each attempt up to MaxDelay
-	// (defaults 30s and 1h), with ±20% jitter. Deliveries are retried for 24 hours.
+	// (defaults 3s and 1h), with ±20% jitter. Deliveries are retried for 24 hours.
 	BaseDelay, MaxDelay time.Duration
 	// Dial connects to a receiver; the command line passes the SSRF-guarded dialer.
 	// Default: net.Dialer (tests).
@@ -120,7 +120,7 @@ func NewWorker(outbox Outbox, cfg Config) *Worker {
 		cfg.Batch = 64
 	}
 	if cfg.BaseDelay == 0 {
-		cfg.BaseDelay = 30 * time.Second
+		cfg.BaseDelay = 3 * time.Second
 	}
 	if cfg.MaxDelay == 0 {
 		cfg.MaxDelay = time.Hour
