@@ -130,22 +130,22 @@ func (t *tx) rearmThresholds(ctx context.Context, w *wsRow) error {
 func (t *tx) checkPoolLow(ctx context.Context, actor sb.Actor, workspaceID, accountID string) error {
 	var fired sql.NullString
 	var grantID, ownerID string
-	var grantSeconds int64
-	err := t.queryRow(ctx, `SELECT p.grant_id, a.owner_id, g.id, g.seconds FROM accounts a JOIN minute_grants g ON g.account_id = a.id
+	var grantSeconds, unallocated int64
+	// One statement: the last grant, whether its alert has fired, and the account's
+	// unallocated seconds (as unallocatedSeconds computes them).
+	err := t.queryRow(ctx, `SELECT p.grant_id, a.owner_id, g.id, g.seconds, a.balance_seconds - COALESCE((
+		SELECT SUM(CASE WHEN w.minute_budget * 60 > w.seconds_used THEN w.minute_budget * 60 - w.seconds_used ELSE 0 END)
+		FROM workspaces w LEFT JOIN workspaces pw ON pw.id = w.parent_id AND pw.deleted_at IS NULL
+		WHERE w.account_id = a.id AND w.minute_budget IS NOT NULL AND w.deleted_at IS NULL
+		AND (pw.id IS NULL OR pw.minute_budget IS NULL)), 0)
+		FROM accounts a JOIN minute_grants g ON g.account_id = a.id
 		LEFT JOIN pool_low_alerts p ON p.account_id = a.id
-		WHERE a.id = ? ORDER BY g.created_at DESC, g.id DESC LIMIT 1`, accountID).Scan(&fired, &ownerID, &grantID, &grantSeconds)
+		WHERE a.id = ? ORDER BY g.created_at DESC, g.id DESC LIMIT 1`, accountID).Scan(&fired, &ownerID, &grantID, &grantSeconds, &unallocated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
-	if err != nil || fired.String == grantID || grantSeconds <= 0 {
+	if err != nil || fired.String == grantID || grantSeconds <= 0 || unallocated*10 >= grantSeconds {
 		return err
-	}
-	unallocated, err := t.unallocatedSeconds(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	if unallocated*10 >= grantSeconds {
-		return nil
 	}
 	res, err := t.exec(ctx, `INSERT INTO pool_low_alerts (account_id, grant_id) VALUES (?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET grant_id = excluded.grant_id WHERE pool_low_alerts.grant_id <> excluded.grant_id`,
