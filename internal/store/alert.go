@@ -53,7 +53,7 @@ func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, a
 	var budget sql.NullInt64
 	var used int64
 	var name string
-	err := t.queryRow(ctx, `SELECT minute_budget, seconds_used, name FROM workspaces WHERE id = ? AND account_id = ?`,
+	err := t.hotQueryRow(ctx, `SELECT minute_budget, seconds_used, name FROM workspaces WHERE id = ? AND account_id = ?`,
 		workspaceID, accountID).Scan(&budget, &used, &name)
 	if err != nil {
 		return false, err
@@ -133,7 +133,7 @@ func (t *tx) checkPoolLow(ctx context.Context, actor sb.Actor, workspaceID, acco
 	var grantSeconds, unallocated int64
 	// One statement: the last grant, whether its alert has fired, and the account's
 	// unallocated seconds (as unallocatedSeconds computes them).
-	err := t.queryRow(ctx, `SELECT p.grant_id, a.owner_id, g.id, g.seconds, a.balance_seconds - COALESCE((
+	err := t.hotQueryRow(ctx, `SELECT p.grant_id, a.owner_id, g.id, g.seconds, a.balance_seconds - COALESCE((
 		SELECT SUM(CASE WHEN w.minute_budget * 60 > w.seconds_used THEN w.minute_budget * 60 - w.seconds_used ELSE 0 END)
 		FROM workspaces w LEFT JOIN workspaces pw ON pw.id = w.parent_id AND pw.deleted_at IS NULL
 		WHERE w.account_id = a.id AND w.minute_budget IS NOT NULL AND w.deleted_at IS NULL

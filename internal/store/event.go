@@ -16,7 +16,7 @@ import (
 // of a call report to this one row. An event no enabled webhook of the workspace
 // wants is not kept, except alerts, which the console and the alerts list show.
 func (t *tx) emit(ctx context.Context, workspaceID, accountID, eventType string, data any) (string, error) {
-	rows, err := t.query(ctx, `SELECT events FROM webhooks WHERE workspace_id = ? AND disabled_at IS NULL`, workspaceID)
+	rows, err := t.hotQuery(ctx, `SELECT events FROM webhooks WHERE workspace_id = ? AND disabled_at IS NULL`, workspaceID)
 	if err != nil {
 		return "", err
 	}
@@ -45,7 +45,7 @@ func (t *tx) emit(ctx context.Context, workspaceID, accountID, eventType string,
 		dispatched = 0
 	}
 	id := secret.NewID("evt", t.now)
-	_, err = t.exec(ctx, `INSERT INTO events (id, workspace_id, account_id, type, data, created_at, dispatched) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err = t.hotExec(ctx, `INSERT INTO events (id, workspace_id, account_id, type, data, created_at, dispatched) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		id, workspaceID, accountID, eventType, string(raw), t.now.UnixMicro(), dispatched)
 	return id, err
 }

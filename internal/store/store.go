@@ -71,6 +71,10 @@ type Store struct {
 
 	dummyOnce sync.Once
 	dummy     string
+
+	// hot holds statements prepared once on the writer for the call report path
+	// (hot.go).
+	hot sync.Map
 }
 
 // Open connects to the database named by cfg. It does not migrate.
