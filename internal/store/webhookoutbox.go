@@ -332,3 +332,32 @@ func (t *tx) webhookFailed(ctx context.Context, workspaceID, webhookID string) e
 		"Fix the receiver, then turn the endpoint back on in Settings → Webhooks (or PATCH it with {\"enabled\": true}) and redeliver the events it missed.\n"
 	return t.queueAlertMail(ctx, "webhook.disabled", subject, body, admins...)
 }
+
+// WebhookRetention is how long finished deliveries, and the events only they
+// referred to, are kept for the delivery log.
+const WebhookRetention = 30 * sb.Day
+
+// PruneWebhooks deletes deliveries that finished (delivered or failed) more than
+// WebhookRetention ago and the dispatched events no delivery refers to any more,
+// except alerts, which the alerts list keeps. It returns how many rows it deleted.
+func (s *Store) PruneWebhooks(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.update(ctx, func(t *tx) error {
+		n = 0
+		before := t.now.Add(-WebhookRetention).UnixMicro()
+		r, err := t.exec(ctx, `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?`, before)
+		if err != nil {
+			return err
+		}
+		d, _ := r.RowsAffected()
+		r, err = t.exec(ctx, `DELETE FROM events WHERE dispatched = 1 AND created_at < ? AND type NOT IN (?, ?)
+			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id)`, before, sb.EventBudgetThreshold, sb.EventPoolLow)
+		if err != nil {
+			return err
+		}
+		e, _ := r.RowsAffected()
+		n = d + e
+		return nil
+	})
+	return n, err
+}

@@ -78,6 +78,8 @@ type Outbox interface {
 	ClaimWebhookDeliveries(ctx context.Context, limit int, lease time.Duration) ([]sb.WebhookJob, error)
 	// FinishWebhookDeliveries records the outcomes (res[i] of jobs[i]) in one go.
 	FinishWebhookDeliveries(ctx context.Context, jobs []sb.WebhookJob, res []sb.WebhookResult) error
+	// PruneWebhooks deletes old finished deliveries and the events only they used.
+	PruneWebhooks(ctx context.Context) (int64, error)
 }
 
 // Config configures a Worker.
@@ -166,7 +168,16 @@ func (w *Worker) Run(ctx context.Context) {
 	go func() { w.collect(ctx, results); close(collected) }()
 	var inFlight sync.WaitGroup
 	defer func() { inFlight.Wait(); close(results); <-collected }()
+	var pruned time.Time
 	for {
+		if time.Since(pruned) >= time.Hour {
+			pruned = time.Now()
+			if n, err := w.outbox.PruneWebhooks(ctx); err != nil && ctx.Err() == nil {
+				w.log.Warn("webhook outbox: pruning", "err", err)
+			} else if n > 0 {
+				w.log.Info("webhook outbox: pruned old deliveries and events", "rows", n)
+			}
+		}
 		w.dispatch(ctx)
 		for ctx.Err() == nil {
 			free := cap(slots) - len(slots)

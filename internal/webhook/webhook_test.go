@@ -537,3 +537,28 @@ func allCalls(t testing.TB, s *store.Store, actor sb.Actor, ws string) []sb.Call
 	}
 	return calls
 }
+
+func TestPruneKeepsAlertsAndRecentDeliveries(t *testing.T) {
+	storetest.Each(t, withMail, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		ctx := context.Background()
+		actor, acct, ws := owner(t, s)
+		grant(t, s, acct, 1000)
+		setBudget(t, s, actor, ws, 2)
+		rc := newReceiver(t, func(int) int { return 200 })
+		h := addHook(t, s, actor, ws, rc.URL, sb.EventCallCompleted, sb.EventBudgetThreshold)
+		report(t, s, actor, ws, 70) // call.completed and the 50 % alert
+		runOnce(t, worker(s, clock))
+		clock.Advance(31 * 24 * time.Hour)
+		report(t, s, actor, ws, 1) // a recent one
+		runOnce(t, worker(s, clock))
+		if n, err := s.PruneWebhooks(ctx); err != nil || n != 3 {
+			t.Fatalf("PruneWebhooks = %d, %v; want 3 (two old deliveries, the old call event)", n, err)
+		}
+		if d := deliveries(t, s, actor, ws, h.ID); len(d) != 1 {
+			t.Fatalf("%d deliveries left, want the recent one", len(d))
+		}
+		if a := alerts(t, s, actor, ws); len(a) != 1 {
+			t.Fatalf("%d alerts left, want the old one kept", len(a))
+		}
+	})
+}

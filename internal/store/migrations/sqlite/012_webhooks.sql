@@ -67,3 +67,4 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id);
+CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);
