@@ -496,7 +496,8 @@ func TestThresholdsExactlyOnceAcrossProcesses(t *testing.T) {
 
 // TestHangingReceiverDoesNotHoldUpCallReports keeps a receiver hanging with a
 // delivery in flight while calls are reported: each report commits without
-// waiting for it, because delivery runs after commit in the worker.
+// waiting for it, because delivery runs after commit in the worker; and another
+// endpoint of the workspace keeps receiving every event meanwhile.
 func TestHangingReceiverDoesNotHoldUpCallReports(t *testing.T) {
 	storetest.Each(t, withMail, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		actor, acct, ws := owner(t, s)
@@ -512,6 +513,8 @@ func TestHangingReceiverDoesNotHoldUpCallReports(t *testing.T) {
 		for range 3 {
 			addHook(t, s, actor, ws, hang.URL, sb.EventCallCompleted)
 		}
+		healthy := newReceiver(t, func(int) int { return 200 })
+		addHook(t, s, actor, ws, healthy.URL, sb.EventCallCompleted)
 		report(t, s, actor, ws, 10)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -525,6 +528,13 @@ func TestHangingReceiverDoesNotHoldUpCallReports(t *testing.T) {
 		}
 		if got := len(allCalls(t, s, actor, ws)); got != 21 {
 			t.Fatalf("%d calls recorded, want 21", got)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for len(healthy.received()) < 21 {
+			if time.Now().After(deadline) {
+				t.Fatalf("the healthy endpoint got %d of 21 events while another hung", len(healthy.received()))
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	})
 }
