@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard/switchboard/internal/metrics"
 	"github.com/switchboard/switchboard/internal/store"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
+	"github.com/switchboard/switchboard/internal/webhook"
 )
 
 // Config is the server's configuration, from flags and the environment.
@@ -111,7 +112,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer st.Close()
 	watchStore(m, st)
 
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st, People: st}, httpapi.Config{
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st, People: st, Webhooks: st}, httpapi.Config{
 		ImportMaxBytes: cfg.ImportMaxBytes,
 		SignUpsPerHour: int(cfg.SignUpsPerHour),
 		OperatorToken:  cfg.OperatorToken,
@@ -203,6 +204,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	importsDone := make(chan struct{})
 	go func() { imports.Run(workCtx); close(importsDone) }()
 	defer func() { stopWork(); <-importsDone }()
+
+	// The webhook worker delivers events through the SSRF guard (private addresses
+	// only under --smtp-allow-private or --dev); it stops before the store closes.
+	hooks := webhook.NewWorker(st, webhook.Config{Logger: logger, Dial: mail.GuardedDialer(cfg.SMTPAllowPrivate, nil)})
+	hooksDone := make(chan struct{})
+	go func() { hooks.Run(workCtx); close(hooksDone) }()
+	defer func() { stopWork(); <-hooksDone }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -111,6 +111,14 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/workspaces/{ws}/contacts/imports", authUser, "Import contacts from a CSV file (multipart)", 202, s.startImport},
 		{"GET", "/api/v1/workspaces/{ws}/contacts/imports/{id}", authUser, "A contact import and its progress", 200, s.getImport},
 		{"GET", "/api/v1/workspaces/{ws}/contacts/imports/{id}/rejected", authUser, "The rejected rows of an import, as CSV", 200, s.importRejected},
+		{"GET", "/api/v1/workspaces/{ws}/webhooks", authUser, "A workspace's webhook endpoints, without secrets", 200, s.listWebhooks},
+		{"POST", "/api/v1/workspaces/{ws}/webhooks", authUser, "Add a webhook endpoint (its signing secret is shown only here)", 201, s.createWebhook},
+		{"GET", "/api/v1/workspaces/{ws}/webhooks/{id}", authUser, "A webhook endpoint", 200, s.getWebhook},
+		{"PATCH", "/api/v1/workspaces/{ws}/webhooks/{id}", authUser, "Edit a webhook endpoint; enabled turns it on or off", 200, s.updateWebhook},
+		{"DELETE", "/api/v1/workspaces/{ws}/webhooks/{id}", authUser, "Remove a webhook endpoint", 204, s.deleteWebhook},
+		{"GET", "/api/v1/workspaces/{ws}/webhooks/{id}/deliveries", authUser, "A webhook endpoint's deliveries, newest first", 200, s.listDeliveries},
+		{"POST", "/api/v1/workspaces/{ws}/webhooks/{id}/deliveries/{delivery_id}/redeliver", authUser, "Send a delivery's event again (same event id)", 202, s.redeliver},
+		{"GET", "/api/v1/workspaces/{ws}/alerts", authUser, "A workspace's budget and pool alerts, newest first", 200, s.listAlerts},
 	}
 }
 

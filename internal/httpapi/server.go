@@ -35,7 +35,8 @@ type Services struct {
 	Calls       sb.CallService
 	Contacts    sb.ContactService
 	// People: password reset and change, and sessions (api.md, "Accounts of people").
-	People sb.PeopleService
+	People   sb.PeopleService
+	Webhooks sb.WebhookService
 }
 
 // Config configures the API.

@@ -170,6 +170,9 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 			if err := t.debitCall(ctx, w, c.DurationSeconds); err != nil {
 				return err
 			}
+			if err := t.afterCallReported(ctx, actor, w, c); err != nil {
+				return err
+			}
 			out, created = c, true
 			return nil
 		})

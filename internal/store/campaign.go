@@ -324,6 +324,9 @@ func (s *Store) ChangeCampaignState(ctx context.Context, actor sb.Actor, workspa
 		if err := t.audit(ctx, actor, w.ID, w.AccountID, "campaign."+campaignEvent[action], c.ID, map[string]any{"before": before, "after": to}); err != nil {
 			return err
 		}
+		if err := t.emitCampaignChange(ctx, w, c, action); err != nil {
+			return err
+		}
 		out = c
 		return nil
 	})

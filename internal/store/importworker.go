@@ -447,6 +447,10 @@ func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan pa
 		if err := t.queryRow(ctx, `SELECT rows_total, rows_imported, rows_rejected FROM contact_imports WHERE workspace_id = ? AND id = ?`, imp.WorkspaceID, imp.ID).Scan(&total, &imp2, &rej); err != nil {
 			return err
 		}
+		if _, err := t.emit(ctx, imp.WorkspaceID, j.accountID, sb.EventImportCompleted,
+			map[string]any{"import_id": imp.ID, "status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej}); err != nil {
+			return err
+		}
 		return t.audit(ctx, imp.actor(), imp.WorkspaceID, j.accountID, "contacts.imported", imp.ID,
 			map[string]any{"status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej, "tags": imp.Tags})
 	})

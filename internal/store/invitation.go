@@ -449,6 +449,9 @@ func (t *tx) acceptInvitation(ctx context.Context, actor sb.Actor, token string)
 	if err := t.audit(ctx, actor, w.ID, w.AccountID, "invitation.accepted", r.ID, map[string]any{"email": r.Email, "role": r.Role, "user_id": actor.UserID}); err != nil {
 		return nil, err
 	}
+	if _, err := t.emit(ctx, w.ID, w.AccountID, sb.EventInvitationAccepted, map[string]any{"invitation_id": r.ID, "email": r.Email, "role": r.Role, "user_id": actor.UserID}); err != nil {
+		return nil, err
+	}
 	return &accepted{WorkspaceID: w.ID, Role: sb.Role(r.Role)}, nil
 }
 

@@ -185,6 +185,9 @@ func (s *Store) RemoveMember(ctx context.Context, actor sb.Actor, workspaceID, u
 		if actor.UserID == userID && !actor.IsAPIKey() {
 			action2 = "member.left"
 		}
+		if _, err := t.emit(ctx, w.ID, w.AccountID, sb.EventMemberRemoved, map[string]any{"user_id": userID, "role": current, "left": action2 == "member.left"}); err != nil {
+			return err
+		}
 		return t.audit(ctx, actor, w.ID, w.AccountID, action2, userID, map[string]any{"role": current})
 	})
 	if err != nil {

@@ -205,6 +205,9 @@ func (s *Store) SetBudget(ctx context.Context, actor sb.Actor, id string, in sb.
 		if _, err := t.exec(ctx, `UPDATE workspaces SET minute_budget = ? WHERE id = ? AND account_id = ?`, w.MinuteBudget, w.ID, w.AccountID); err != nil {
 			return err
 		}
+		if err := t.rearmThresholds(ctx, w); err != nil {
+			return err
+		}
 		if err := t.audit(ctx, actor, w.ID, w.AccountID, "workspace.budget_changed", w.ID,
 			map[string]any{"before": before, "after": in.MinuteBudget}); err != nil {
 			return err

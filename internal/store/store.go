@@ -87,6 +87,10 @@ type Store struct {
 	instanceID string
 	live       atomic.Bool
 	hashSlots  chan struct{}
+
+	// hot holds statements prepared once on the writer for the call report path
+	// (hot.go).
+	hot sync.Map
 }
 
 // Open connects to the database named by cfg. It does not migrate.

@@ -16,6 +16,8 @@ type Actor struct {
 	SessionID string
 	IP        string
 	UserAgent string
+	// System is Switchboard itself (background workers: a disabled webhook).
+	System bool
 }
 
 // IsAPIKey reports whether the actor is an API key.
@@ -30,6 +32,8 @@ func (a Actor) ActorType() string {
 		return "api_key"
 	case a.UserID != "":
 		return "user"
+	case a.System:
+		return "system"
 	}
 	return "anonymous"
 }
