@@ -87,4 +87,3 @@ func FuzzContactImport(f *testing.F) {
 		}
 	})
 }
-
