@@ -45,7 +45,10 @@ func (k *keyed) bucket(key string) *rate.Limiter {
 }
 
 // check answers a rate_limited error when the key has no token left, without
-// taking one.
+// taking one. Prefer reserve: check then take can be raced. Kept for callers on
+// other branches.
+//
+//lint:ignore U1000 kept for other branches' limiters until they move to reserve
 func (k *keyed) check(key, what string) error {
 	b := k.bucket(key)
 	now := k.now()
@@ -62,6 +65,8 @@ func (k *keyed) check(key, what string) error {
 }
 
 // take uses one token of the key.
+//
+//lint:ignore U1000 kept for other branches' limiters until they move to reserve
 func (k *keyed) take(key string) { k.bucket(key).AllowN(k.now(), 1) }
 
 // DefaultSignUpsPerHour is the sign-up allowance of one client address: roomy

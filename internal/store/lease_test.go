@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,5 +200,65 @@ func TestDeadInstanceLeasesTakenOver(t *testing.T) {
 	list, _ := b.ListInvitations(ctx, actor, ws, "")
 	if list[0].Delivery.Status != sb.DeliverySent {
 		t.Fatalf("delivery %+v", list[0].Delivery)
+	}
+}
+
+// The same for a contact import: a half-done import of an instance that stopped
+// beating is resumed by another at once, with no row lost or doubled.
+func TestDeadInstanceImportTakenOver(t *testing.T) {
+	clock := storetest.NewClock()
+	url := storetest.PostgresSchema(t)
+	ctx := context.Background()
+	open := func() *store.Store {
+		s, err := store.Open(ctx, store.Config{DatabaseURL: url, Now: clock.Now, Password: storetest.FastPasswords, DefaultPlan: sb.PlanEnterprise})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open(), open()
+	if err := a.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	actor, _, ws := owner(t, a)
+	var csv strings.Builder
+	csv.WriteString("phone\n")
+	for i := range 40 {
+		fmt.Fprintf(&csv, "+1415%07d\n", 3000000+i)
+	}
+	imp, err := a.StartImport(ctx, actor, ws, &parts{list: [][2]string{{"file", csv.String()}}}, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Heartbeat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dying := a.NewImportWorker()
+	dying.BatchRows, dying.MaxBatches = 10, 1
+	if _, err := dying.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Heartbeat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	taker := b.NewImportWorker()
+	taker.BatchRows = 10
+	if n, err := taker.RunOnce(ctx); err != nil || n != 0 {
+		t.Fatalf("while a beats, its lease holds: %d %v", n, err)
+	}
+	clock.Advance(20 * time.Second) // a has died; b beats on
+	if err := b.Heartbeat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := taker.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("20 s after a's last heartbeat: %d %v; want the import finished", n, err)
+	}
+	got, err := b.GetImport(ctx, actor, ws, imp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "completed" || got.RowsImported != 40 {
+		t.Fatalf("import %+v", got)
 	}
 }
