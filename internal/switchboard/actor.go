@@ -10,6 +10,11 @@ type Actor struct {
 	APIKeyID          string
 	APIKeyWorkspaceID string
 	APIKeyRole        Role
+	// ReportDispatchID is set when the request authenticated with a dispatch's
+	// report_token: it may report that one dispatch's call in ReportWorkspaceID and
+	// nothing else.
+	ReportDispatchID  string
+	ReportWorkspaceID string
 	// Operator is the installation's operator (operator token or command line).
 	Operator bool
 	// SessionID is the hash of the session token, for log-out.
@@ -28,6 +33,8 @@ func (a Actor) ActorType() string {
 		return "operator"
 	case a.IsAPIKey():
 		return "api_key"
+	case a.ReportDispatchID != "":
+		return "report_token"
 	case a.UserID != "":
 		return "user"
 	}

@@ -46,17 +46,24 @@ func CampaignTransition(action string) (from []string, to string, ok bool) {
 
 // Campaign is an assistant calling the contacts that carry a tag, within a schedule.
 type Campaign struct {
-	ID                 string    `json:"id"`
-	WorkspaceID        string    `json:"workspace_id"`
-	Name               string    `json:"name"`
-	AssistantID        *string   `json:"assistant_id"`
-	ContactTag         string    `json:"contact_tag"`
-	MaxConcurrentCalls int64     `json:"max_concurrent_calls"`
-	Schedule           Schedule  `json:"schedule"`
-	Status             string    `json:"status"`
-	AudienceSize       int64     `json:"audience_size"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	ID                 string   `json:"id"`
+	WorkspaceID        string   `json:"workspace_id"`
+	Name               string   `json:"name"`
+	AssistantID        *string  `json:"assistant_id"`
+	ContactTag         string   `json:"contact_tag"`
+	MaxConcurrentCalls int64    `json:"max_concurrent_calls"`
+	Schedule           Schedule `json:"schedule"`
+	Status             string   `json:"status"`
+	AudienceSize       int64    `json:"audience_size"`
+	// Dialling (campaigns.md): the cap of calls started per local day (nil: none),
+	// the retry rule, why it paused (nil unless the dialler paused it), and where
+	// each contact of the audience snapshot stands.
+	DailyCap     *int64    `json:"daily_cap"`
+	Retry        Retry     `json:"retry"`
+	PausedReason *string   `json:"paused_reason"`
+	Progress     Progress  `json:"progress"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Schedule is when a campaign may call: days of the week and hours in a time zone,
@@ -165,6 +172,9 @@ type CampaignInput struct {
 	ContactTag         *string   `json:"contact_tag,omitempty"`
 	MaxConcurrentCalls *int64    `json:"max_concurrent_calls,omitempty"`
 	Schedule           *Schedule `json:"schedule,omitempty"`
+	// DailyCap 0 removes the cap.
+	DailyCap *int64 `json:"daily_cap,omitempty"`
+	Retry    *Retry `json:"retry,omitempty"`
 	// Status is accepted only to explain that it changes through the actions.
 	Status *string `json:"status,omitempty"`
 }
@@ -193,6 +203,12 @@ func (in *CampaignInput) Validate(creating bool) error {
 	}
 	if in.Schedule != nil {
 		in.Schedule.validate(&v, "body.schedule")
+	}
+	if in.DailyCap != nil && (*in.DailyCap < 0 || *in.DailyCap > 10_000_000) {
+		v.Add("body.daily_cap", "The daily cap must be a whole number of calls from 1 to 10000000, or 0 for none.")
+	}
+	if in.Retry != nil {
+		in.Retry.validate(&v, "body.retry")
 	}
 	if in.Status != nil {
 		v.Add("body.status", "The status cannot be set directly; use the start, pause, resume and stop actions.")

@@ -13,13 +13,15 @@ import (
 // Contact is a person a workspace calls. Its phone is E.164 and unique in the
 // workspace.
 type Contact struct {
-	ID        string    `json:"id"`
-	FirstName string    `json:"first_name"`
-	LastName  string    `json:"last_name"`
-	Phone     string    `json:"phone"`
-	Email     string    `json:"email"`
-	Company   string    `json:"company"`
-	Tags      []string  `json:"tags"`
+	ID        string   `json:"id"`
+	FirstName string   `json:"first_name"`
+	LastName  string   `json:"last_name"`
+	Phone     string   `json:"phone"`
+	Email     string   `json:"email"`
+	Company   string   `json:"company"`
+	Tags      []string `json:"tags"`
+	// DoNotCall: no campaign of the workspace ever dials this contact.
+	DoNotCall bool      `json:"do_not_call"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -43,6 +45,7 @@ type ContactInput struct {
 	Email         string   `json:"email"`
 	Company       string   `json:"company"`
 	Tags          []string `json:"tags"`
+	DoNotCall     bool     `json:"do_not_call,omitempty"`
 	DefaultRegion string   `json:"default_region,omitempty"`
 }
 
@@ -81,6 +84,7 @@ type UpdateContactInput struct {
 	Email         *string   `json:"email,omitempty"`
 	Company       *string   `json:"company,omitempty"`
 	Tags          *[]string `json:"tags,omitempty"`
+	DoNotCall     *bool     `json:"do_not_call,omitempty"`
 	DefaultRegion string    `json:"default_region,omitempty"`
 }
 
@@ -144,6 +148,9 @@ func (in *UpdateContactInput) Apply(c *Contact) {
 	set(&c.Company, in.Company)
 	if in.Tags != nil {
 		c.Tags = *in.Tags
+	}
+	if in.DoNotCall != nil {
+		c.DoNotCall = *in.DoNotCall
 	}
 }
 
@@ -422,7 +429,7 @@ func (in *UpdateContactInput) ChangedFields() []string {
 		name    string
 		present bool
 	}{{"first_name", in.FirstName != nil}, {"last_name", in.LastName != nil}, {"phone", in.Phone != nil},
-		{"email", in.Email != nil}, {"company", in.Company != nil}, {"tags", in.Tags != nil}} {
+		{"email", in.Email != nil}, {"company", in.Company != nil}, {"tags", in.Tags != nil}, {"do_not_call", in.DoNotCall != nil}} {
 		if f.present {
 			out = append(out, f.name)
 		}
