@@ -12,8 +12,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/dialer"
 	"github.com/switchboard/switchboard/internal/httpapi"
 	"github.com/switchboard/switchboard/internal/mail"
+	"github.com/switchboard/switchboard/internal/secret"
+	"github.com/switchboard/switchboard/internal/simengine"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -30,7 +33,9 @@ type Config struct {
 	DevSMTPAddr string
 	// ImportMaxBytes is the largest CSV file a contact import accepts.
 	ImportMaxBytes int64
-	db             dbFlags
+	// DevEngineSeed seeds the --dev simulated voice engine's random calls.
+	DevEngineSeed uint64
+	db            dbFlags
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -46,6 +51,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.SecretKey, "secret-key", getenv("SWITCHBOARD_SECRET_KEY"), "key that encrypts SMTP passwords at rest, hex or base64 of 32 bytes; default: one generated into the data directory [SWITCHBOARD_SECRET_KEY]")
 	fs.StringVar(&cfg.DevSMTPAddr, "dev-smtp-addr", envOr(getenv, "SWITCHBOARD_DEV_SMTP_ADDR", "127.0.0.1:1025"), "address of the --dev mail catcher [SWITCHBOARD_DEV_SMTP_ADDR]")
 	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64(getenv, "SWITCHBOARD_IMPORT_MAX_BYTES", store.DefaultImportMaxBytes), "largest CSV file a contact import accepts, in bytes [SWITCHBOARD_IMPORT_MAX_BYTES]")
+	fs.Uint64Var(&cfg.DevEngineSeed, "dev-engine-seed", uint64(envInt64(getenv, "SWITCHBOARD_DEV_ENGINE_SEED", 1)), "seed of the --dev simulated voice engine's outcomes and durations [SWITCHBOARD_DEV_ENGINE_SEED]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,14 +73,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 	transport := mail.NewTransport(mail.TransportConfig{AllowPrivate: cfg.SMTPAllowPrivate})
-	cfg.db.configure = func(c *store.Config) { c.SecretKey, c.BaseURL, c.Mail = key, cfg.BaseURL, transport }
+	engines := dialer.NewClient(cfg.SMTPAllowPrivate, nil)
+	var devEngineURL, devEngineSecret string
+	if cfg.Dev {
+		// The simulated voice engine: dev workspaces without their own engine use it.
+		devEngineSecret = secret.Token("sim_")
+		sim, err := simengine.Start("127.0.0.1:0", simengine.Config{Secret: devEngineSecret, Seed: cfg.DevEngineSeed, Logger: logger})
+		if err != nil {
+			return fmt.Errorf("dev voice engine: %w", err)
+		}
+		defer sim.Close()
+		devEngineURL = sim.URL()
+		fmt.Fprintf(stdout, "dev voice engine: simulated calls at %s\n", devEngineURL)
+	}
+	cfg.db.configure = func(c *store.Config) {
+		c.SecretKey, c.BaseURL, c.Mail = key, cfg.BaseURL, transport
+		c.Engine, c.DefaultEngineURL, c.DefaultEngineSecret = engines, devEngineURL, devEngineSecret
+	}
 	st, err := cfg.db.open(ctx, logger)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st}, httpapi.Config{
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st, VoiceEngine: st}, httpapi.Config{
 		ImportMaxBytes: cfg.ImportMaxBytes,
 		OperatorToken:  cfg.OperatorToken,
 		Ready:          st.Ping,
@@ -123,6 +145,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	importsDone := make(chan struct{})
 	go func() { imports.Run(workCtx); close(importsDone) }()
 	defer func() { stopWork(); <-importsDone }()
+
+	// The dialler: every replica runs one; it stops before the store closes, and
+	// what it leaves leased is sent again by any replica when the lease runs out.
+	dialCtx, stopDial := context.WithCancel(ctx)
+	dialDone := make(chan struct{})
+	go func() {
+		dialer.NewWorker(st, engines, dialer.WorkerConfig{Logger: logger}).Run(dialCtx)
+		close(dialDone)
+	}()
+	defer func() { stopDial(); <-dialDone }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -33,6 +33,8 @@ type Services struct {
 	WhiteLabel  sb.WhiteLabelService
 	Calls       sb.CallService
 	Contacts    sb.ContactService
+	// VoiceEngine: the voice-engine integration and campaigns' attempts.
+	VoiceEngine sb.VoiceEngineService
 }
 
 // Config configures the API.
