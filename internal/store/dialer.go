@@ -788,8 +788,37 @@ func (t *tx) claimCampaign(ctx context.Context, workspaceID, campaignID string, 
 		return nil, nil
 	}
 	cands, err := t.candidates(ctx, c, free)
-	if err != nil || len(cands) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	// Contacts that may no longer be called are cancelled and do not take a slot.
+	var callable []candidate
+	for len(cands) > 0 {
+		skipped := 0
+		for _, k := range cands {
+			if !k.missing && !k.doNotCall {
+				callable = append(callable, k)
+				continue
+			}
+			skipped++
+			bucket, reason := sb.AttemptCancelled, "contact_deleted"
+			if k.doNotCall {
+				bucket, reason = sb.OutcomeDoNotCall, "do_not_call"
+			}
+			if _, err := t.exec(ctx, `UPDATE campaign_attempts SET status = 'cancelled', bucket = ?, reason = ?, finished_at = ? WHERE id = ?`,
+				bucket, reason, t.now.UnixMicro(), k.id); err != nil {
+				return nil, err
+			}
+		}
+		if skipped == 0 {
+			break
+		}
+		if cands, err = t.candidates(ctx, c, free-int64(len(callable))); err != nil {
+			return nil, err
+		}
+	}
+	if len(callable) == 0 {
+		return nil, nil
 	}
 	remaining, allowed, err := t.callAllowance(ctx, w)
 	if err != nil {
@@ -814,18 +843,7 @@ func (t *tx) claimCampaign(ctx context.Context, workspaceID, campaignID string, 
 	}
 	lease := t.now.Add(dispatchLease).UnixMicro()
 	var out []sb.Dispatch
-	for _, k := range cands {
-		if k.missing || k.doNotCall {
-			bucket, reason := sb.AttemptCancelled, "contact_deleted"
-			if k.doNotCall {
-				bucket, reason = sb.OutcomeDoNotCall, "do_not_call"
-			}
-			if _, err := t.exec(ctx, `UPDATE campaign_attempts SET status = 'cancelled', bucket = ?, reason = ?, finished_at = ? WHERE id = ?`,
-				bucket, reason, t.now.UnixMicro(), k.id); err != nil {
-				return nil, err
-			}
-			continue
-		}
+	for _, k := range callable {
 		token := secret.Token(ReportTokenPrefix)
 		b := dispatchBody{Type: "call.requested", DispatchID: k.id, WorkspaceID: w.ID, CampaignID: c.ID, Attempt: k.attempt,
 			Contact: k.contact, Assistant: asst, ReportURL: t.s.cfg.BaseURL + "/api/v1/workspaces/" + w.ID + "/calls",
@@ -859,6 +877,9 @@ func (t *tx) claimCampaign(ctx context.Context, workspaceID, campaignID string, 
 // due first, then pending ones, each with its contact.
 func (t *tx) candidates(ctx context.Context, c *sb.Campaign, n int64) ([]candidate, error) {
 	var out []candidate
+	if n <= 0 {
+		return nil, nil
+	}
 	for _, st := range []string{sb.AttemptRetryScheduled, sb.AttemptPending} {
 		if int64(len(out)) >= n {
 			break
