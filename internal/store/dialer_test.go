@@ -735,4 +735,3 @@ func TestVoiceEngineSSRFGuard(t *testing.T) {
 		}
 	})
 }
-
