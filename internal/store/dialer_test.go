@@ -735,3 +735,103 @@ func TestVoiceEngineSSRFGuard(t *testing.T) {
 		}
 	})
 }
+
+// TestDiallerReplicas runs two replicas (two stores on one database, each with its
+// own dialler) together, after a third one died holding claimed dispatches: one
+// that it never sent, one that it sent but never recorded. Nothing is lost or
+// doubled and max_concurrent_calls holds across them all.
+func TestDiallerReplicas(t *testing.T) {
+	var cfg store.Config
+	opts := storetest.Options{Configure: func(c *store.Config) {
+		c.Engine = dialer.NewClient(true, c.Now)
+		c.SecretKey = []byte("0123456789abcdef0123456789abcdef") // replicas share the key
+		cfg = *c
+	}}
+	storetest.Each(t, opts, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		ctx := context.Background()
+		s2, err := store.Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s2.Close() })
+		const contacts, maxc = 20, 4
+		d := setupDialling(t, s, clock, contacts, func(in *sb.CampaignInput) {
+			m := int64(maxc)
+			in.MaxConcurrentCalls = &m
+		})
+		d.act(t, sb.CampaignStart)
+
+		// The replica that dies: it claims, sends one dispatch, and records nothing.
+		dead, err := s2.ClaimDispatches(ctx, 2)
+		if err != nil || len(dead) != 2 {
+			t.Fatalf("claim: %d %v", len(dead), err)
+		}
+		if _, _, err := dialer.NewClient(true, clock.Now).Post(ctx, dead[0].URL, dead[0].Secret, dead[0].ID, dead[0].Body); err != nil {
+			t.Fatal(err)
+		}
+
+		workers := []*dialer.Worker{
+			dialer.NewWorker(s, dialer.NewClient(true, clock.Now), dialer.WorkerConfig{}),
+			dialer.NewWorker(s2, dialer.NewClient(true, clock.Now), dialer.WorkerConfig{}),
+		}
+		for round := 0; round < 200 && d.get(t).Status == sb.CampaignRunning; round++ {
+			var wg sync.WaitGroup
+			for _, w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := w.RunOnce(ctx); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			open := d.eng.openCalls()
+			if len(open) > maxc {
+				t.Fatalf("%d calls in flight, max %d", len(open), maxc)
+			}
+			for i, call := range open {
+				if (i+round)%3 != 0 {
+					// Report through either replica.
+					target := s
+					if i%2 == 1 {
+						target = s2
+					}
+					d.eng.report(t, target, call, "completed", 7)
+				}
+			}
+			if round%5 == 4 {
+				clock.Advance(31 * time.Second) // leases of the dead replica run out
+			}
+		}
+		c := d.get(t)
+		if c.Status != sb.CampaignCompleted {
+			t.Fatalf("status %s, progress %+v", c.Status, c.Progress)
+		}
+		checkProgress(t, c, sb.Progress{Audience: contacts, Completed: contacts})
+		perContact := map[string]int{}
+		for _, r := range d.eng.taken {
+			perContact[r.Contact.ID]++
+		}
+		for _, id := range d.contacts {
+			if perContact[id] != 1 {
+				t.Fatalf("contact %s taken %d times", id, perContact[id])
+			}
+		}
+		keys := map[string]int{}
+		for _, r := range d.eng.reqs {
+			keys[r.Key]++
+		}
+		// The unsent one was sent by a live replica once its lease ran out, with its id.
+		if keys[dead[0].ID] < 1 || keys[dead[1].ID] < 1 {
+			t.Fatalf("the dead replica's dispatches were not sent again with their ids: %d, %d", keys[dead[0].ID], keys[dead[1].ID])
+		}
+		calls := allCalls(t, s, d.actor, d.ws)
+		if len(calls) != contacts {
+			t.Fatalf("%d calls, want %d", len(calls), contacts)
+		}
+		if d.eng.maxOpen > maxc {
+			t.Fatalf("engine saw %d at once", d.eng.maxOpen)
+		}
+	})
+}
