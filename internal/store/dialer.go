@@ -385,8 +385,10 @@ func (s *Store) ListAttempts(ctx context.Context, actor sb.Actor, workspaceID, c
 		} else if err != nil {
 			return err
 		}
-		q := `SELECT ` + attemptColumns + ` FROM campaign_attempts WHERE workspace_id = ? AND campaign_id = ? AND id > ?`
-		args := []any{w.ID, campaignID, p.Cursor}
+		// A campaign's attempts are one range of ids: [prefix, prefix + "~").
+		prefix := attemptPrefix(campaignID)
+		q := `SELECT ` + attemptColumns + ` FROM campaign_attempts WHERE id > ? AND id < ? AND workspace_id = ? AND campaign_id = ?`
+		args := []any{max(p.Cursor, prefix), prefix + "~", w.ID, campaignID}
 		if f.Status != "" {
 			q += ` AND status = ?`
 			args = append(args, f.Status)
@@ -588,6 +590,7 @@ func (s *Store) ClaimDispatches(ctx context.Context, limit int) ([]sb.Dispatch, 
 	if err := s.update(ctx, func(t *tx) error {
 		_, err := t.exec(ctx, `UPDATE campaign_attempts SET status = 'failed', bucket = 'failed', reason = 'no_report', finished_at = ?,
 			next_send_at = NULL, locked_until = NULL, body_enc = NULL WHERE status = 'in_flight' AND deadline_at < ?`, t.now.UnixMicro(), t.now.UnixMicro())
+		// (The partial index campaign_attempts_flight holds only in-flight attempts.)
 		return err
 	}); err != nil {
 		return nil, err
@@ -777,7 +780,7 @@ func (t *tx) claimCampaign(ctx context.Context, workspaceID, campaignID string, 
 	free := c.MaxConcurrentCalls - inFlight
 	if c.DailyCap != nil {
 		var started int64
-		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM campaign_attempts WHERE campaign_id = ? AND dispatched_at >= ?`,
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM campaign_attempts WHERE campaign_id = ? AND dispatched_at IS NOT NULL AND dispatched_at >= ?`,
 			c.ID, c.Schedule.LocalDayStart(t.now).UnixMicro()).Scan(&started); err != nil {
 			return nil, err
 		}

@@ -14,7 +14,8 @@ CREATE INDEX campaigns_status ON campaigns(status, id);
 
 ALTER TABLE contacts ADD COLUMN do_not_call BIGINT NOT NULL DEFAULT 0;
 
--- One row per attempt (its id is the dispatch id). bucket is the progress state of
+-- One row per attempt (its id is the dispatch id, dsp_<campaign>_<contact>_<n>, so a
+-- campaign's attempts are one range of the primary key: the attempts list reads it). bucket is the progress state of
 -- the contact while the row is its current attempt (superseded = 0).
 CREATE TABLE campaign_attempts (
     id                   TEXT PRIMARY KEY,
@@ -41,8 +42,7 @@ CREATE TABLE campaign_attempts (
     created_at           BIGINT NOT NULL
 );
 CREATE INDEX campaign_attempts_queue ON campaign_attempts(campaign_id, status, due_at, id);
-CREATE INDEX campaign_attempts_day ON campaign_attempts(campaign_id, dispatched_at);
-CREATE INDEX campaign_attempts_flight ON campaign_attempts(status, deadline_at);
+CREATE INDEX campaign_attempts_day ON campaign_attempts(campaign_id, dispatched_at) WHERE dispatched_at IS NOT NULL;
+CREATE INDEX campaign_attempts_flight ON campaign_attempts(deadline_at) WHERE status = 'in_flight';
 CREATE INDEX campaign_attempts_send ON campaign_attempts(next_send_at) WHERE next_send_at IS NOT NULL;
 CREATE UNIQUE INDEX campaign_attempts_token ON campaign_attempts(report_token_hash) WHERE report_token_hash IS NOT NULL;
-CREATE INDEX campaign_attempts_list ON campaign_attempts(workspace_id, campaign_id, id);
