@@ -221,8 +221,11 @@ func TestReportTokenOverHTTP(t *testing.T) {
 		if !strings.HasPrefix(token, "sbr_") || dispatch == "" {
 			t.Fatalf("dispatch body %s", got[0])
 		}
-		a.do("GET", ws+"/calls", token, nil).want(t, 404, "not_found")
-		a.do("GET", ws+"/campaigns/"+id, token, nil).want(t, 404, "not_found")
+		a.do("GET", ws+"/calls", token, nil).want(t, 403, "forbidden")
+		a.do("GET", ws+"/campaigns/"+id, token, nil).want(t, 403, "forbidden")
+		a.do("GET", "/api/v1/me", token, nil).want(t, 403, "forbidden")
+		a.do("POST", ws+"/calls/authorize", token, nil).want(t, 403, "forbidden")
+		a.do("POST", "/api/v1/workspaces", token, map[string]string{"name": "No"}).want(t, 403, "forbidden")
 		report := map[string]any{"external_id": "x1", "direction": "outbound", "from": "+14155550100", "to": "+14155570001",
 			"started_at": "2026-03-01T09:00:00Z", "ended_at": "2026-03-01T09:01:00Z", "outcome": "completed"}
 		a.do("POST", ws+"/calls", token, report).want(t, 403, "forbidden")

@@ -58,3 +58,8 @@ func (s *Server) listAttempts(w http.ResponseWriter, r *http.Request, a actorT) 
 	encode(w, http.StatusOK, list[sb.Attempt]{Items: items, NextCursor: next})
 	return nil
 }
+
+// reportRoute is the one route a dispatch's report token may use: reporting its call.
+func reportRoute(rt route) bool {
+	return rt.Method == "POST" && rt.Pattern == "/api/v1/workspaces/{ws}/calls"
+}

@@ -454,6 +454,19 @@ func (t *tx) callAccess(ctx context.Context, actor sb.Actor, workspaceID string,
 	if w.DeletedAt.Valid {
 		return nil, sb.NotFound("Workspace")
 	}
+	// A replay answers the stored call: only this dispatch's own.
+	var existing, own sql.NullString
+	if err := t.queryRow(ctx, `SELECT id FROM calls WHERE workspace_id = ? AND external_id = ?`, w.ID, in.ExternalID).Scan(&existing); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	if existing.Valid {
+		if err := t.queryRow(ctx, `SELECT call_id FROM campaign_attempts WHERE id = ? AND workspace_id = ?`, actor.ReportDispatchID, w.ID).Scan(&own); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		if own.String != existing.String {
+			return nil, sb.Errorf(sb.ECodeForbidden, "This external_id names a call that is not this dispatch's; a report token can report only its own dispatch's call.")
+		}
+	}
 	return w, nil
 }
 
@@ -506,6 +519,14 @@ func (t *tx) reportAttempt(ctx context.Context, c *sb.Call, in *sb.ReportCallInp
 		return err
 	}
 	live := status == sb.CampaignRunning || status == sb.CampaignPaused
+	if live && camp.Retry.Retries(c.Outcome, n) && t.s.dialect == postgres {
+		// A retry is scheduled only while the campaign lives: read its status again
+		// under its row lock, so that a concurrent stop cannot slip in between.
+		if err := t.queryRow(ctx, `SELECT status FROM campaigns WHERE id = ? AND workspace_id = ? FOR UPDATE`, campaignID, c.WorkspaceID).Scan(&status); err != nil {
+			return err
+		}
+		live = status == sb.CampaignRunning || status == sb.CampaignPaused
+	}
 	bucket := sb.AttemptCompleted
 	retry := false
 	switch {

@@ -634,8 +634,22 @@ func TestReportTokenIsNarrow(t *testing.T) {
 		if _, err := s.Authenticate(ctx, "sbr_not-a-token"); sb.ErrorCode(err) != sb.ECodeUnauthorized {
 			t.Fatalf("unknown token: %v", err)
 		}
-		// Its own call: accepted (an admin API key could report it too).
+		// A replay of another call (an external_id already reported) shows nothing.
+		if _, _, err := s.ReportCall(ctx, d.actor, d.ws, callIn("someone-elses", clock.Now().Add(-time.Minute), 60)); err != nil {
+			t.Fatal(err)
+		}
+		other := callIn("someone-elses", clock.Now().Add(-time.Minute), 60)
+		other.DispatchID = &a.DispatchID
+		if _, _, err := s.ReportCall(ctx, tokenA, d.ws, other); sb.ErrorCode(err) != sb.ECodeForbidden {
+			t.Fatalf("replay of another call: %v", err)
+		}
+		// Its own call: accepted (an admin API key could report it too), and replayed.
 		d.eng.report(t, s, a, "completed", 10)
+		mine := callIn("ext-"+a.DispatchID, clock.Now().Add(-10*time.Second), 10)
+		mine.To, mine.DispatchID = a.Contact.Phone, &a.DispatchID
+		if _, created, err := s.ReportCall(ctx, tokenA, d.ws, mine); err != nil || created {
+			t.Fatalf("replay of its own call: %v %v", created, err)
+		}
 	})
 }
 
