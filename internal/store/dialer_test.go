@@ -638,9 +638,9 @@ func TestReportTokenIsNarrow(t *testing.T) {
 		if _, _, err := s.ReportCall(ctx, d.actor, d.ws, callIn("someone-elses", clock.Now().Add(-time.Minute), 60)); err != nil {
 			t.Fatal(err)
 		}
-		other := callIn("someone-elses", clock.Now().Add(-time.Minute), 60)
-		other.DispatchID = &a.DispatchID
-		if _, _, err := s.ReportCall(ctx, tokenA, d.ws, other); sb.ErrorCode(err) != sb.ECodeForbidden {
+		replay := callIn("someone-elses", clock.Now().Add(-time.Minute), 60)
+		replay.DispatchID = &a.DispatchID
+		if _, _, err := s.ReportCall(ctx, tokenA, d.ws, replay); sb.ErrorCode(err) != sb.ECodeForbidden {
 			t.Fatalf("replay of another call: %v", err)
 		}
 		// Its own call: accepted (an admin API key could report it too), and replayed.
