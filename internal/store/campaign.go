@@ -283,6 +283,9 @@ func (s *Store) DeleteCampaign(ctx context.Context, actor sb.Actor, workspaceID,
 		if err != nil {
 			return err
 		}
+		if _, err := t.exec(ctx, `DELETE FROM campaign_attempts WHERE campaign_id = ? AND workspace_id = ?`, id, w.ID); err != nil {
+			return err
+		}
 		res, err := t.exec(ctx, `DELETE FROM campaigns WHERE id = ? AND workspace_id = ?`, id, w.ID)
 		if err != nil {
 			return err

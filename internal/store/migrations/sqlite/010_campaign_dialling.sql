@@ -15,12 +15,16 @@ CREATE INDEX campaigns_status ON campaigns(status, id);
 ALTER TABLE contacts ADD COLUMN do_not_call BIGINT NOT NULL DEFAULT 0;
 
 -- One row per attempt (its id is the dispatch id, dsp_<campaign>_<contact>_<n>, so a
--- campaign's attempts are one range of the primary key: the attempts list reads it). bucket is the progress state of
+-- campaign's attempts are one range of the primary key: the attempts list reads it).
+-- No foreign keys: a start writes up to millions of rows in one statement, and a
+-- per-row check of campaigns and contacts would cost more than the insert itself;
+-- deleting a campaign deletes its attempts, and a deleted contact's attempt is
+-- cancelled when its turn comes. bucket is the progress state of
 -- the contact while the row is its current attempt (superseded = 0).
 CREATE TABLE campaign_attempts (
     id                   TEXT PRIMARY KEY,
     workspace_id         TEXT NOT NULL,
-    campaign_id          TEXT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+    campaign_id          TEXT NOT NULL,
     contact_id           TEXT NOT NULL,
     attempt              BIGINT NOT NULL,
     status               TEXT NOT NULL,
