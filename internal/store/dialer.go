@@ -109,7 +109,8 @@ func (t *tx) loadProgress(ctx context.Context, c *sb.Campaign) error {
 }
 
 // campaignTransitioned does what an action does besides the status: start
-// snapshots the audience as pending attempts in one INSERT … SELECT; stop cancels
+// snapshots the audience as pending attempts in one INSERT … SELECT (in id order, so
+// that the primary key and the queue index grow at their ends); stop cancels
 // what is pending; pause and resume clear the dialler's pause reason.
 func (t *tx) campaignTransitioned(ctx context.Context, w *wsRow, c *sb.Campaign, action string) error {
 	switch action {
@@ -117,7 +118,8 @@ func (t *tx) campaignTransitioned(ctx context.Context, w *wsRow, c *sb.Campaign,
 		if _, err := t.exec(ctx, `INSERT INTO campaign_attempts (id, workspace_id, campaign_id, contact_id, attempt, status, bucket, due_at, created_at)
 			SELECT CAST(? AS TEXT) || ct.contact_id || '_1', ct.workspace_id, ?, ct.contact_id, 1, 'pending', 'pending', ?, ?
 			FROM contact_tags ct JOIN contacts k ON k.workspace_id = ct.workspace_id AND k.id = ct.contact_id
-			WHERE ct.workspace_id = ? AND ct.tag = ? AND k.do_not_call = 0`,
+			WHERE ct.workspace_id = ? AND ct.tag = ? AND k.do_not_call = 0
+			ORDER BY ct.contact_id`,
 			attemptPrefix(c.ID), c.ID, t.now.UnixMicro(), t.now.UnixMicro(), w.ID, c.ContactTag); err != nil {
 			return err
 		}
