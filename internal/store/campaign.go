@@ -219,7 +219,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, actor sb.Actor, workspaceID,
 			return err
 		}
 		if c.Status != sb.CampaignDraft && (in.AssistantID != nil || in.ContactTag != nil || in.Schedule != nil) {
-			return sb.Errorf(sb.ECodeInvalidState, "This campaign is %s: only its name and max_concurrent_calls can change now; create a new campaign for another audience, assistant or schedule.", c.Status)
+			return sb.Errorf(sb.ECodeInvalidState, "This campaign is %s: only its name, max_concurrent_calls, daily_cap and retry can change now; create a new campaign for another audience, assistant or schedule.", c.Status)
 		}
 		if err := t.checkCampaignAssistant(ctx, w.ID, in.AssistantID); err != nil {
 			return err

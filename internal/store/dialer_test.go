@@ -134,18 +134,17 @@ func allDays() *sb.Schedule {
 
 // dialling is one campaign ready to start against a test engine.
 type dialling struct {
-	s          *store.Store
-	actor      sb.Actor
-	account    string
-	ws         string
-	campaign   string
-	contacts   []string
-	eng        *engine
-	worker     *dialer.Worker
-	clock      *storetest.Clock
-	assistant  string
-	engineURL  string
-	workerConf dialer.WorkerConfig
+	s         *store.Store
+	actor     sb.Actor
+	account   string
+	ws        string
+	campaign  string
+	contacts  []string
+	eng       *engine
+	worker    *dialer.Worker
+	clock     *storetest.Clock
+	assistant string
+	engineURL string
 }
 
 func engineOpts() storetest.Options {
