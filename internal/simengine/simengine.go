@@ -146,7 +146,12 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	dup := e.seen[key]
 	e.seen[key] = true
-	talk := e.cfg.MinTalk + time.Duration(e.rng.Int64N(int64(e.cfg.MaxTalk-e.cfg.MinTalk)+1))
+	var p plan
+	if !dup {
+		// Every random choice of a call is drawn here, in dispatch order, so that a
+		// seed replays the same calls for the same dispatches.
+		p = e.draw()
+	}
 	e.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
@@ -157,7 +162,7 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		e.call(d, talk)
+		e.call(d, p)
 	}()
 }
 
@@ -166,31 +171,41 @@ var outcomes = []struct {
 	weight int
 }{{"completed", 55}, {"no_answer", 15}, {"voicemail", 12}, {"busy", 8}, {"failed", 4}, {"transferred", 4}, {"do_not_call", 2}}
 
-// call waits while the call "talks", then reports it.
-func (e *Engine) call(d dispatch, talk time.Duration) {
-	select {
-	case <-e.ctx.Done():
-		return
-	case <-time.After(talk):
-	}
-	e.mu.Lock()
+// plan is what a call will do.
+type plan struct {
+	talk    time.Duration
+	outcome string
+	seconds int64
+}
+
+// draw picks a call's talk time, outcome and duration; the caller holds e.mu.
+func (e *Engine) draw() plan {
+	p := plan{talk: e.cfg.MinTalk + time.Duration(e.rng.Int64N(int64(e.cfg.MaxTalk-e.cfg.MinTalk)+1)), outcome: "completed"}
 	n := e.rng.IntN(100)
-	outcome := "completed"
 	for _, o := range outcomes {
 		if n < o.weight {
-			outcome = o.name
+			p.outcome = o.name
 			break
 		}
 		n -= o.weight
 	}
-	seconds := int64(0)
-	switch outcome {
+	switch p.outcome {
 	case "completed", "transferred":
-		seconds = 30 + e.rng.Int64N(240)
+		p.seconds = 30 + e.rng.Int64N(240)
 	case "voicemail", "do_not_call":
-		seconds = 10 + e.rng.Int64N(30)
+		p.seconds = 10 + e.rng.Int64N(30)
 	}
-	e.mu.Unlock()
+	return p
+}
+
+// call waits while the call "talks", then reports it.
+func (e *Engine) call(d dispatch, p plan) {
+	select {
+	case <-e.ctx.Done():
+		return
+	case <-time.After(p.talk):
+	}
+	outcome, seconds := p.outcome, p.seconds
 	if d.MaxDuration != nil && seconds > *d.MaxDuration {
 		seconds = *d.MaxDuration
 	}
