@@ -45,7 +45,7 @@ func run(t *testing.T, seed uint64, n int) []report {
 		id := fmt.Sprintf("dsp_%d", i)
 		maxDur := int64(45)
 		body, _ := json.Marshal(map[string]any{"type": "call.requested", "dispatch_id": id, "campaign_id": "cmp_1", "attempt": 1,
-			"contact": map[string]any{"id": "con_1", "first_name": "Ann", "phone": "+14155550123"},
+			"contact":   map[string]any{"id": "con_1", "first_name": "Ann", "phone": "+14155550123"},
 			"assistant": map[string]any{"id": "ast_1", "name": "Ava"}, "report_url": api.URL + "/api/v1/workspaces/ws_1/calls",
 			"report_token": "sbr_tok" + id, "max_duration_seconds": maxDur})
 		for try := 0; try < 2; try++ { // the second send is a duplicate: one call only
