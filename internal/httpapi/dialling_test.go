@@ -82,6 +82,16 @@ func TestCampaignRunsAgainstTheSimulatedEngine(t *testing.T) {
 		if camp.Get("daily_cap") != float64(1000) || camp.Get("retry.max_attempts") != float64(3) || camp.Get("paused_reason") != nil || camp.Get("progress.audience") != float64(0) {
 			t.Fatalf("campaign: %s", camp.Raw)
 		}
+		capped := a.do("POST", ws+"/campaigns", owner.Token, map[string]any{"name": "Capped", "daily_cap": 5}).want(t, 201).Str("id")
+		if p := a.do("PATCH", ws+"/campaigns/"+capped, owner.Token, map[string]any{"name": "Still capped"}).want(t, 200); p.Get("daily_cap") != float64(5) {
+			t.Fatalf("absent daily_cap changed it: %s", p.Raw)
+		}
+		if p := a.do("PATCH", ws+"/campaigns/"+capped, owner.Token, `{"daily_cap": null}`).want(t, 200); p.Get("daily_cap") != nil {
+			t.Fatalf("null daily_cap kept it: %s", p.Raw)
+		}
+		if p := a.do("PATCH", ws+"/campaigns/"+capped, owner.Token, `{"daily_cap": "lots"}`); p.Status != 422 && p.Status != 400 {
+			t.Fatalf("daily_cap as text: %s", p.Raw)
+		}
 		started := a.do("POST", ws+"/campaigns/"+id+"/start", owner.Token, nil).want(t, 200)
 		if started.Get("progress.pending") != float64(n) || started.Get("progress.audience") != float64(n) {
 			t.Fatalf("started: %s", started.Raw)

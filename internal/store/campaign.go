@@ -268,7 +268,7 @@ func campaignFields(in sb.CampaignInput) []string {
 		set  bool
 	}{{"name", in.Name != nil}, {"assistant_id", in.AssistantID != nil}, {"contact_tag", in.ContactTag != nil},
 		{"max_concurrent_calls", in.MaxConcurrentCalls != nil}, {"schedule", in.Schedule != nil},
-		{"daily_cap", in.DailyCap != nil}, {"retry", in.Retry != nil}} {
+		{"daily_cap", in.DailyCap.Set}, {"retry", in.Retry != nil}} {
 		if x.set {
 			f = append(f, x.name)
 		}

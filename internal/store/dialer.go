@@ -59,9 +59,9 @@ func scanDialling(c *sb.Campaign, dailyCap sql.NullInt64, retry string, pausedRe
 }
 
 func applyDialling(c *sb.Campaign, in sb.CampaignInput) {
-	if in.DailyCap != nil {
-		c.DailyCap = in.DailyCap
-		if *in.DailyCap == 0 {
+	if in.DailyCap.Set {
+		c.DailyCap = in.DailyCap.Value
+		if c.DailyCap != nil && *c.DailyCap == 0 {
 			c.DailyCap = nil
 		}
 	}
@@ -953,7 +953,7 @@ func (t *tx) setCampaignStatus(ctx context.Context, w *wsRow, c *sb.Campaign, st
 	if reason != nil {
 		details["reason"] = *reason
 	}
-	return t.audit(ctx, sb.Actor{Email: "dialler"}, w.ID, w.AccountID, "campaign."+status, c.ID, details)
+	return t.audit(ctx, sb.Actor{System: "dialler", Email: "dialler"}, w.ID, w.AccountID, "campaign."+status, c.ID, details)
 }
 
 // FinishDispatch records the answer to one send, if the caller still holds its lease.

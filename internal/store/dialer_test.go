@@ -420,7 +420,7 @@ func TestDiallerPausesWhenMinutesRunOut(t *testing.T) {
 			t.Fatalf("engine got %d requests", len(d.eng.reqs))
 		}
 		entries, _, err := s.ListAudit(ctx, d.actor, d.ws, sb.AuditFilter{Action: "campaign.paused"})
-		if err != nil || len(entries) != 1 {
+		if err != nil || len(entries) != 1 || entries[0].Actor.Type != "system" || !strings.Contains(string(entries[0].Details), `"reason":"insufficient_minutes"`) {
 			t.Fatalf("audit: %+v %v", entries, err)
 		}
 		// Resumed by hand with minutes again, it goes on.
@@ -480,8 +480,8 @@ func TestDiallerWindowAndDailyCap(t *testing.T) {
 	storetest.Each(t, engineOpts(), func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		// The clock starts Sunday 2026-03-01 09:00 UTC = 04:00 in New York.
 		d := setupDialling(t, s, clock, 5, func(in *sb.CampaignInput) {
-			five, two := int64(5), int64(2)
-			in.MaxConcurrentCalls, in.DailyCap = &five, &two
+			five := int64(5)
+			in.MaxConcurrentCalls, in.DailyCap = &five, sb.Int(2)
 			in.Schedule = &sb.Schedule{Timezone: "America/New_York", Days: []string{"sun", "mon"}, StartTime: "08:00", EndTime: "20:00"}
 		})
 		d.act(t, sb.CampaignStart)

@@ -15,6 +15,8 @@ type Actor struct {
 	// nothing else.
 	ReportDispatchID  string
 	ReportWorkspaceID string
+	// System names a background worker acting on its own (the dialler).
+	System string
 	// Operator is the installation's operator (operator token or command line).
 	Operator bool
 	// SessionID is the hash of the session token, for log-out.
@@ -35,6 +37,8 @@ func (a Actor) ActorType() string {
 		return "api_key"
 	case a.ReportDispatchID != "":
 		return "report_token"
+	case a.System != "":
+		return "system"
 	case a.UserID != "":
 		return "user"
 	}

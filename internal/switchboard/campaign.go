@@ -172,9 +172,9 @@ type CampaignInput struct {
 	ContactTag         *string   `json:"contact_tag,omitempty"`
 	MaxConcurrentCalls *int64    `json:"max_concurrent_calls,omitempty"`
 	Schedule           *Schedule `json:"schedule,omitempty"`
-	// DailyCap 0 removes the cap.
-	DailyCap *int64 `json:"daily_cap,omitempty"`
-	Retry    *Retry `json:"retry,omitempty"`
+	// DailyCap: null (or 0) removes the cap; absent keeps it.
+	DailyCap OptionalInt `json:"daily_cap"`
+	Retry    *Retry      `json:"retry,omitempty"`
 	// Status is accepted only to explain that it changes through the actions.
 	Status *string `json:"status,omitempty"`
 }
@@ -204,7 +204,7 @@ func (in *CampaignInput) Validate(creating bool) error {
 	if in.Schedule != nil {
 		in.Schedule.validate(&v, "body.schedule")
 	}
-	if in.DailyCap != nil && (*in.DailyCap < 0 || *in.DailyCap > 10_000_000) {
+	if in.DailyCap.Value != nil && (*in.DailyCap.Value < 0 || *in.DailyCap.Value > 10_000_000) {
 		v.Add("body.daily_cap", "The daily cap must be a whole number of calls from 1 to 10000000, or 0 for none.")
 	}
 	if in.Retry != nil {

@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"time"
@@ -21,6 +22,28 @@ type Retry struct {
 	DelayMinutes int64    `json:"delay_minutes"`
 	OnOutcomes   []string `json:"on_outcomes"`
 }
+
+// OptionalInt is a JSON number that may be absent (Set false), null (Set, nil) or a
+// value.
+type OptionalInt struct {
+	Set   bool
+	Value *int64
+}
+
+// UnmarshalJSON records that the field was present, null included.
+func (o *OptionalInt) UnmarshalJSON(b []byte) error {
+	o.Set, o.Value = true, nil
+	if string(b) == "null" {
+		return nil
+	}
+	return json.Unmarshal(b, &o.Value)
+}
+
+// MarshalJSON writes the value or null.
+func (o OptionalInt) MarshalJSON() ([]byte, error) { return json.Marshal(o.Value) }
+
+// Int sets an OptionalInt to v.
+func Int(v int64) OptionalInt { return OptionalInt{Set: true, Value: &v} }
 
 // DefaultRetry calls each contact once.
 func DefaultRetry() Retry {
