@@ -862,7 +862,8 @@ func (t *tx) claimCampaign(ctx context.Context, workspaceID, campaignID string, 
 			return nil, err
 		}
 	}
-	maxDur := remaining
+	// No call may last longer than a report accepts (24 h).
+	maxDur := min(remaining, int64(sb.MaxCallDuration/time.Second))
 	deadline := t.now.Add(time.Duration(maxDur)*time.Second + ReportGrace)
 	if remaining < 0 {
 		deadline = t.now.Add(NoLimitDuration + ReportGrace)
