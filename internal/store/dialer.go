@@ -901,7 +901,8 @@ func (t *tx) claimCampaign(ctx context.Context, workspaceID, campaignID string, 
 }
 
 // candidates reads up to n attempts that may be dispatched now: retries that are
-// due first, then pending ones, each with its contact.
+// due first, then pending ones, earliest due first (ties in the queue index's own
+// order), each with its contact.
 func (t *tx) candidates(ctx context.Context, c *sb.Campaign, n int64) ([]candidate, error) {
 	var out []candidate
 	if n <= 0 {
@@ -913,7 +914,7 @@ func (t *tx) candidates(ctx context.Context, c *sb.Campaign, n int64) ([]candida
 		}
 		rows, err := t.query(ctx, `SELECT a.id, a.contact_id, a.attempt, k.id, k.do_not_call, k.first_name, k.last_name, k.phone, k.email, k.company
 			FROM campaign_attempts a LEFT JOIN contacts k ON k.workspace_id = a.workspace_id AND k.id = a.contact_id
-			WHERE a.campaign_id = ? AND a.status = ? AND a.due_at <= ? ORDER BY a.due_at, a.id LIMIT ?`,
+			WHERE a.campaign_id = ? AND a.status = ? AND a.due_at <= ? ORDER BY a.due_at LIMIT ?`,
 			c.ID, st, t.now.UnixMicro(), n-int64(len(out)))
 		if err != nil {
 			return nil, err

@@ -45,7 +45,9 @@ CREATE TABLE campaign_attempts (
     finished_at          BIGINT,
     created_at           BIGINT NOT NULL
 );
-CREATE INDEX campaign_attempts_queue ON campaign_attempts(campaign_id, status, due_at, id);
+-- The queue: no id in the key, so that the snapshot's million equal keys (one campaign,
+-- pending, one due time) stay small (PostgreSQL deduplicates them into posting lists).
+CREATE INDEX campaign_attempts_queue ON campaign_attempts(campaign_id, status, due_at);
 CREATE INDEX campaign_attempts_day ON campaign_attempts(campaign_id, dispatched_at) WHERE dispatched_at IS NOT NULL;
 CREATE INDEX campaign_attempts_flight ON campaign_attempts(deadline_at) WHERE status = 'in_flight';
 CREATE INDEX campaign_attempts_send ON campaign_attempts(next_send_at) WHERE next_send_at IS NOT NULL;
