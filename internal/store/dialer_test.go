@@ -848,3 +848,38 @@ func TestDiallerReplicas(t *testing.T) {
 		}
 	})
 }
+
+func TestDiallerDeletedContactsAndCampaigns(t *testing.T) {
+	storetest.Each(t, engineOpts(), func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		ctx := context.Background()
+		d := setupDialling(t, s, clock, 3, nil)
+		d.act(t, sb.CampaignStart)
+		if err := s.DeleteContact(ctx, d.actor, d.ws, d.contacts[1]); err != nil {
+			t.Fatal(err)
+		}
+		if n := d.round(t); n != 2 {
+			t.Fatalf("dispatched %d, want the 2 contacts left", n)
+		}
+		for _, r := range d.eng.reqs {
+			if r.Contact.ID == d.contacts[1] {
+				t.Fatal("dialled a deleted contact")
+			}
+		}
+		cancelled := d.attempts(t, sb.AttemptCancelled)
+		if len(cancelled) != 1 || cancelled[0].ContactID != d.contacts[1] || *cancelled[0].Reason != "contact_deleted" {
+			t.Fatalf("cancelled %+v", cancelled)
+		}
+		checkProgress(t, d.get(t), sb.Progress{Audience: 3, InFlight: 2, Cancelled: 1})
+		// Deleting the campaign deletes its attempts; their report tokens stop working.
+		token := d.eng.openCalls()[0].ReportToken
+		if err := s.DeleteCampaign(ctx, d.actor, d.ws, d.campaign); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, token); sb.ErrorCode(err) != sb.ECodeUnauthorized {
+			t.Fatalf("report token after delete: %v", err)
+		}
+		if n := d.round(t); n != 0 {
+			t.Fatalf("dispatched %d for a deleted campaign", n)
+		}
+	})
+}
