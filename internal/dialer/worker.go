@@ -70,28 +70,30 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	results := make([]sb.DispatchResult, len(ds))
 	var wg sync.WaitGroup
-	for _, d := range ds {
+	for i, d := range ds {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.send(ctx, d)
+			results[i] = w.send(ctx, d)
 		}()
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		return len(ds), nil // shutting down: the leases run out and a replica sends again
+	}
+	if err := w.store.FinishDispatches(context.WithoutCancel(ctx), ds, results); err != nil {
+		return len(ds), err
+	}
 	return len(ds), nil
 }
 
-func (w *Worker) send(ctx context.Context, d sb.Dispatch) {
+func (w *Worker) send(ctx context.Context, d sb.Dispatch) sb.DispatchResult {
 	status, detail, err := w.client.Post(ctx, d.URL, d.Secret, d.ID, d.Body)
-	if ctx.Err() != nil {
-		return // shutting down: the lease runs out and a replica sends again
-	}
 	r := Classify(status, detail, err, d.Sends)
 	if !r.Taken {
 		w.cfg.Logger.Info("dispatch not taken", "dispatch", d.ID, "status", status, "detail", r.Detail, "refused", r.Refused)
 	}
-	if err := w.store.FinishDispatch(context.WithoutCancel(ctx), d, r); err != nil {
-		w.cfg.Logger.Warn("record dispatch", "dispatch", d.ID, "err", err)
-	}
+	return r
 }

@@ -960,21 +960,36 @@ func (t *tx) setCampaignStatus(ctx context.Context, w *wsRow, c *sb.Campaign, st
 
 // FinishDispatch records the answer to one send, if the caller still holds its lease.
 func (s *Store) FinishDispatch(ctx context.Context, d sb.Dispatch, r sb.DispatchResult) error {
+	return s.FinishDispatches(ctx, []sb.Dispatch{d}, []sb.DispatchResult{r})
+}
+
+// FinishDispatches records the answers to a round's sends in one transaction (one
+// commit for the round instead of one per dispatch); each only if its lease holds.
+func (s *Store) FinishDispatches(ctx context.Context, ds []sb.Dispatch, rs []sb.DispatchResult) error {
 	return s.update(ctx, func(t *tx) error {
-		var err error
-		switch {
-		case r.Taken:
-			_, err = t.exec(ctx, `UPDATE campaign_attempts SET sent_at = ?, send_attempts = send_attempts + 1, next_send_at = NULL, locked_until = NULL, body_enc = NULL, reason = NULL
-				WHERE id = ? AND locked_until = ?`, t.now.UnixMicro(), d.ID, d.Lease)
-		case r.Refused:
-			_, err = t.exec(ctx, `UPDATE campaign_attempts SET status = 'failed', bucket = 'failed', reason = ?, finished_at = ?, send_attempts = send_attempts + 1,
-				next_send_at = NULL, locked_until = NULL, body_enc = NULL WHERE id = ? AND locked_until = ? AND status = 'in_flight'`,
-				truncate("engine_refused: "+r.Detail, 500), t.now.UnixMicro(), d.ID, d.Lease)
-		default:
-			_, err = t.exec(ctx, `UPDATE campaign_attempts SET send_attempts = send_attempts + 1, next_send_at = ?, locked_until = NULL, reason = ?
-				WHERE id = ? AND locked_until = ? AND status = 'in_flight'`,
-				t.now.Add(r.RetryIn).UnixMicro(), truncate("engine_unavailable: "+r.Detail, 500), d.ID, d.Lease)
+		for i := range ds {
+			if err := t.finishDispatch(ctx, ds[i], rs[i]); err != nil {
+				return err
+			}
 		}
-		return err
+		return nil
 	})
+}
+
+func (t *tx) finishDispatch(ctx context.Context, d sb.Dispatch, r sb.DispatchResult) error {
+	var err error
+	switch {
+	case r.Taken:
+		_, err = t.exec(ctx, `UPDATE campaign_attempts SET sent_at = ?, send_attempts = send_attempts + 1, next_send_at = NULL, locked_until = NULL, body_enc = NULL, reason = NULL
+			WHERE id = ? AND locked_until = ?`, t.now.UnixMicro(), d.ID, d.Lease)
+	case r.Refused:
+		_, err = t.exec(ctx, `UPDATE campaign_attempts SET status = 'failed', bucket = 'failed', reason = ?, finished_at = ?, send_attempts = send_attempts + 1,
+			next_send_at = NULL, locked_until = NULL, body_enc = NULL WHERE id = ? AND locked_until = ? AND status = 'in_flight'`,
+			truncate("engine_refused: "+r.Detail, 500), t.now.UnixMicro(), d.ID, d.Lease)
+	default:
+		_, err = t.exec(ctx, `UPDATE campaign_attempts SET send_attempts = send_attempts + 1, next_send_at = ?, locked_until = NULL, reason = ?
+			WHERE id = ? AND locked_until = ? AND status = 'in_flight'`,
+			t.now.Add(r.RetryIn).UnixMicro(), truncate("engine_unavailable: "+r.Detail, 500), d.ID, d.Lease)
+	}
+	return err
 }

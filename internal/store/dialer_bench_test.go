@@ -125,10 +125,8 @@ func BenchmarkDialDispatch(b *testing.B) {
 			}
 			wg.Wait()
 			t0 = time.Now()
-			for i, dsp := range ds {
-				if err := s.FinishDispatch(ctx, dsp, results[i]); err != nil {
-					b.Fatal(err)
-				}
+			if err := s.FinishDispatches(ctx, ds, results); err != nil {
+				b.Fatal(err)
 			}
 			finishT += time.Since(t0)
 			t0 = time.Now()

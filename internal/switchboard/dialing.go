@@ -239,8 +239,8 @@ type DialerStore interface {
 	// nothing left, claims new attempts within each running campaign's limits and
 	// sends that are due again; each returned dispatch is leased to the caller.
 	ClaimDispatches(ctx context.Context, limit int) ([]Dispatch, error)
-	// FinishDispatch records the result of one send.
-	FinishDispatch(ctx context.Context, d Dispatch, r DispatchResult) error
+	// FinishDispatches records the results of a round's sends (rs[i] is ds[i]'s).
+	FinishDispatches(ctx context.Context, ds []Dispatch, rs []DispatchResult) error
 }
 
 // ScheduleOpen reports whether the schedule lets a campaign call at now, in the
