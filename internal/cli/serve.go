@@ -33,9 +33,10 @@ type Config struct {
 	DevSMTPAddr string
 	// ImportMaxBytes is the largest CSV file a contact import accepts.
 	ImportMaxBytes int64
+	db             dbFlags
+
 	// DevEngineSeed seeds the --dev simulated voice engine's random calls.
 	DevEngineSeed uint64
-	db            dbFlags
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

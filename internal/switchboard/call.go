@@ -65,17 +65,16 @@ type Conversation struct {
 // ReportCallInput is the body of POST /workspaces/{ws}/calls. Times are strings so
 // that a malformed one is a field error, not an unreadable body.
 type ReportCallInput struct {
-	ExternalID  string  `json:"external_id"`
-	Direction   string  `json:"direction"`
-	From        string  `json:"from"`
-	To          string  `json:"to"`
-	StartedAt   string  `json:"started_at"`
-	EndedAt     string  `json:"ended_at"`
-	Outcome     string  `json:"outcome"`
-	AssistantID *string `json:"assistant_id,omitempty"`
-	CampaignID  *string `json:"campaign_id,omitempty"`
-	ContactID   *string `json:"contact_id,omitempty"`
-	// DispatchID names the campaign dispatch this call answers (campaigns.md).
+	ExternalID   string  `json:"external_id"`
+	Direction    string  `json:"direction"`
+	From         string  `json:"from"`
+	To           string  `json:"to"`
+	StartedAt    string  `json:"started_at"`
+	EndedAt      string  `json:"ended_at"`
+	Outcome      string  `json:"outcome"`
+	AssistantID  *string `json:"assistant_id,omitempty"`
+	CampaignID   *string `json:"campaign_id,omitempty"`
+	ContactID    *string `json:"contact_id,omitempty"`
 	DispatchID   *string `json:"dispatch_id,omitempty"`
 	Transcript   []Turn  `json:"transcript,omitempty"`
 	RecordingURL *string `json:"recording_url,omitempty"`

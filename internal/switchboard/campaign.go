@@ -45,25 +45,25 @@ func CampaignTransition(action string) (from []string, to string, ok bool) {
 }
 
 // Campaign is an assistant calling the contacts that carry a tag, within a schedule.
+// DailyCap caps the calls started per local day (nil: none); PausedReason says why
+// the dialler paused it; Progress is where each contact of the audience snapshot
+// stands (campaigns.md).
 type Campaign struct {
-	ID                 string   `json:"id"`
-	WorkspaceID        string   `json:"workspace_id"`
-	Name               string   `json:"name"`
-	AssistantID        *string  `json:"assistant_id"`
-	ContactTag         string   `json:"contact_tag"`
-	MaxConcurrentCalls int64    `json:"max_concurrent_calls"`
-	Schedule           Schedule `json:"schedule"`
-	Status             string   `json:"status"`
-	AudienceSize       int64    `json:"audience_size"`
-	// Dialling (campaigns.md): the cap of calls started per local day (nil: none),
-	// the retry rule, why it paused (nil unless the dialler paused it), and where
-	// each contact of the audience snapshot stands.
-	DailyCap     *int64    `json:"daily_cap"`
-	Retry        Retry     `json:"retry"`
-	PausedReason *string   `json:"paused_reason"`
-	Progress     Progress  `json:"progress"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID                 string    `json:"id"`
+	WorkspaceID        string    `json:"workspace_id"`
+	Name               string    `json:"name"`
+	AssistantID        *string   `json:"assistant_id"`
+	ContactTag         string    `json:"contact_tag"`
+	MaxConcurrentCalls int64     `json:"max_concurrent_calls"`
+	Schedule           Schedule  `json:"schedule"`
+	Status             string    `json:"status"`
+	AudienceSize       int64     `json:"audience_size"`
+	DailyCap           *int64    `json:"daily_cap"`
+	Retry              Retry     `json:"retry"`
+	PausedReason       *string   `json:"paused_reason"`
+	Progress           Progress  `json:"progress"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // Schedule is when a campaign may call: days of the week and hours in a time zone,

@@ -11,16 +11,15 @@ import (
 )
 
 // Contact is a person a workspace calls. Its phone is E.164 and unique in the
-// workspace.
+// workspace. No campaign of the workspace dials a contact marked DoNotCall.
 type Contact struct {
-	ID        string   `json:"id"`
-	FirstName string   `json:"first_name"`
-	LastName  string   `json:"last_name"`
-	Phone     string   `json:"phone"`
-	Email     string   `json:"email"`
-	Company   string   `json:"company"`
-	Tags      []string `json:"tags"`
-	// DoNotCall: no campaign of the workspace ever dials this contact.
+	ID        string    `json:"id"`
+	FirstName string    `json:"first_name"`
+	LastName  string    `json:"last_name"`
+	Phone     string    `json:"phone"`
+	Email     string    `json:"email"`
+	Company   string    `json:"company"`
+	Tags      []string  `json:"tags"`
 	DoNotCall bool      `json:"do_not_call"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
