@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/internal/console"
+	"github.com/switchboard/switchboard/internal/dialer"
 	"github.com/switchboard/switchboard/internal/httpapi"
 	"github.com/switchboard/switchboard/internal/mail"
 	"github.com/switchboard/switchboard/internal/metrics"
+	"github.com/switchboard/switchboard/internal/secret"
+	"github.com/switchboard/switchboard/internal/simengine"
 	"github.com/switchboard/switchboard/internal/store"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 	"github.com/switchboard/switchboard/internal/webhook"
@@ -45,6 +48,9 @@ type Config struct {
 	// budget alerts): smtp[s]://user:pass@host:port. MailFrom is its sender.
 	SMTPURL  string
 	MailFrom string
+
+	// DevEngineSeed seeds the --dev simulated voice engine's random calls.
+	DevEngineSeed uint64
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -65,6 +71,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("SWITCHBOARD_METRICS_ADDR"), "serve /metrics on this address instead of --addr [SWITCHBOARD_METRICS_ADDR]")
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", getenv("SWITCHBOARD_SMTP_URL"), "mail server for system mail (password resets, alerts): smtp[s]://user:pass@host:port; --dev uses the mail catcher [SWITCHBOARD_SMTP_URL]")
 	fs.StringVar(&cfg.MailFrom, "mail-from", getenv("SWITCHBOARD_MAIL_FROM"), "sender of system mail, e.g. \"Switchboard <noreply@example.com>\" [SWITCHBOARD_MAIL_FROM]")
+	fs.Uint64Var(&cfg.DevEngineSeed, "dev-engine-seed", uint64(envInt64(getenv, "SWITCHBOARD_DEV_ENGINE_SEED", 1)), "seed of the --dev simulated voice engine's outcomes and durations [SWITCHBOARD_DEV_ENGINE_SEED]")
 	pos, err := serveCmd.parse(fs, args, stdout, stderr)
 	if err != nil {
 		return err
@@ -97,11 +104,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
+	engines := dialer.NewClient(cfg.SMTPAllowPrivate, nil)
+	var devEngineURL, devEngineSecret string
+	if cfg.Dev {
+		// The simulated voice engine: dev workspaces without their own engine use it.
+		devEngineSecret = secret.Token("sim_")
+		sim, err := simengine.Start("127.0.0.1:0", simengine.Config{Secret: devEngineSecret, Seed: cfg.DevEngineSeed, Logger: logger})
+		if err != nil {
+			return fmt.Errorf("dev voice engine: %w", err)
+		}
+		defer sim.Close()
+		devEngineURL = sim.URL()
+		fmt.Fprintf(stdout, "dev voice engine: simulated calls at %s\n", devEngineURL)
+	}
 	transport := mail.NewTransport(mail.TransportConfig{AllowPrivate: cfg.SMTPAllowPrivate, Logger: logger})
 	cfg.db.configure = func(c *store.Config) {
 		c.SecretKey, c.BaseURL, c.Mail = key, cfg.BaseURL, transport
 		c.MaxConns = int(cfg.DBMaxConns)
 		c.SystemMail = systemServer != nil || cfg.Dev
+		c.Engine, c.DefaultEngineURL, c.DefaultEngineSecret = engines, devEngineURL, devEngineSecret
 	}
 	m := metrics.New()
 	cfg.db.configure = withObserver(cfg.db.configure, m)
@@ -112,7 +133,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer st.Close()
 	watchStore(m, st)
 
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st, People: st, Webhooks: st}, httpapi.Config{
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st, People: st, Webhooks: st, VoiceEngine: st}, httpapi.Config{
 		ImportMaxBytes: cfg.ImportMaxBytes,
 		SignUpsPerHour: int(cfg.SignUpsPerHour),
 		OperatorToken:  cfg.OperatorToken,
@@ -211,6 +232,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	hooksDone := make(chan struct{})
 	go func() { hooks.Run(workCtx); close(hooksDone) }()
 	defer func() { stopWork(); <-hooksDone }()
+
+	// The dialler: every replica runs one; it stops before the store closes, and
+	// what it leaves leased is sent again by any replica when the lease runs out.
+	dialCtx, stopDial := context.WithCancel(ctx)
+	dialDone := make(chan struct{})
+	go func() {
+		dialer.NewWorker(st, engines, dialer.WorkerConfig{Logger: logger}).Run(dialCtx)
+		close(dialDone)
+	}()
+	defer func() { stopDial(); <-dialDone }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -34,7 +34,7 @@ type api struct {
 func eachAPI(t *testing.T, fn func(t *testing.T, a *api)) {
 	t.Helper()
 	storetest.Each(t, storetest.Options{Configure: configureMail}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
-		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Assistants: s, Workflows: s, Campaigns: s, Invitations: s, SMTP: s, WhiteLabel: s, Calls: s, Contacts: s},
+		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Assistants: s, Workflows: s, Campaigns: s, Invitations: s, SMTP: s, WhiteLabel: s, Calls: s, Contacts: s, VoiceEngine: s},
 			httpapi.Config{OperatorToken: operatorToken, Ready: s.Ping, Now: clock.Now})
 		srv := httptest.NewServer(validated(t, h))
 		t.Cleanup(srv.Close)

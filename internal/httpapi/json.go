@@ -219,6 +219,7 @@ var statusByCode = map[string]int{
 	sb.ECodeValidation:         http.StatusUnprocessableEntity,
 	sb.ECodeRateLimited:        http.StatusTooManyRequests,
 	sb.ECodeSMTPError:          http.StatusBadGateway,
+	sb.ECodeEngineError:        http.StatusBadGateway,
 	sb.ECodeInternal:           http.StatusInternalServerError,
 }
 

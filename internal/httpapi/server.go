@@ -37,6 +37,8 @@ type Services struct {
 	// People: password reset and change, and sessions (api.md, "Accounts of people").
 	People   sb.PeopleService
 	Webhooks sb.WebhookService
+	// VoiceEngine: the voice-engine integration and campaigns' attempts.
+	VoiceEngine sb.VoiceEngineService
 }
 
 // Config configures the API.
@@ -130,6 +132,10 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			a.IP, a.UserAgent = actor.IP, actor.UserAgent
 			actor = a
+			if actor.ReportDispatchID != "" && !reportRoute(rt) {
+				writeError(w, r, s.log, sb.Errorf(sb.ECodeForbidden, "A report token can only report its own dispatch's call (POST /api/v1/workspaces/{ws}/calls)."))
+				return
+			}
 		case authOperator:
 			token, ok := bearer(r)
 			if s.cfg.OperatorToken == "" {

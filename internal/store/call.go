@@ -124,7 +124,7 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 		var out *sb.Call
 		created := false
 		err := s.update(ctx, func(t *tx) error {
-			w, _, err := t.access(ctx, actor, workspaceID, sb.ActionAdminister, false)
+			w, err := t.callAccess(ctx, actor, workspaceID, &in)
 			if err != nil {
 				return err
 			}
@@ -161,6 +161,9 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 					c.ID, w.ID, string(transcript), nullString(in.RecordingURL)); err != nil {
 					return err
 				}
+			}
+			if err := t.reportAttempt(ctx, c, &in); err != nil {
+				return err
 			}
 			// The shared rows (workspace, agency, account) are changed last, so that
 			// concurrent reports hold their locks for as short a time as possible.

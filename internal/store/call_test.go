@@ -536,7 +536,7 @@ func TestAnalyticsByAssistantAndDays(t *testing.T) {
 		if an.Totals.Calls != 4 || an.Totals.Seconds != 205 {
 			t.Fatalf("totals %+v", an.Totals)
 		}
-		wantOutcomes := map[string]int64{"completed": 2, "voicemail": 1, "failed": 1, "no_answer": 0, "busy": 0, "transferred": 0}
+		wantOutcomes := map[string]int64{"completed": 2, "voicemail": 1, "failed": 1, "no_answer": 0, "busy": 0, "transferred": 0, "do_not_call": 0}
 		if fmt.Sprint(an.Totals.ByOutcome) != fmt.Sprint(wantOutcomes) {
 			t.Fatalf("by_outcome %v, want %v", an.Totals.ByOutcome, wantOutcomes)
 		}

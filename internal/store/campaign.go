@@ -11,14 +11,21 @@ import (
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
-const campaignColumns = `id, workspace_id, name, assistant_id, contact_tag, max_concurrent_calls, schedule, status, created_at, updated_at`
+const campaignColumns = `id, workspace_id, name, assistant_id, contact_tag, max_concurrent_calls, schedule, status, created_at, updated_at, daily_cap, retry, paused_reason`
 
 func scanCampaign(sc interface{ Scan(...any) error }) (*sb.Campaign, error) {
 	var c sb.Campaign
 	var assistant sql.NullString
 	var schedule string
 	var created, updated int64
-	if err := sc.Scan(&c.ID, &c.WorkspaceID, &c.Name, &assistant, &c.ContactTag, &c.MaxConcurrentCalls, &schedule, &c.Status, &created, &updated); err != nil {
+	var dailyCap sql.NullInt64
+	var retry string
+	var pausedReason sql.NullString
+	if err := sc.Scan(&c.ID, &c.WorkspaceID, &c.Name, &assistant, &c.ContactTag, &c.MaxConcurrentCalls, &schedule, &c.Status, &created, &updated,
+		&dailyCap, &retry, &pausedReason); err != nil {
+		return nil, err
+	}
+	if err := scanDialling(&c, dailyCap, retry, pausedReason); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(schedule), &c.Schedule); err != nil {
@@ -38,8 +45,10 @@ func (t *tx) loadCampaign(ctx context.Context, workspaceID, id string) (*sb.Camp
 	if err != nil {
 		return nil, err
 	}
-	c.AudienceSize, err = t.audienceSize(ctx, workspaceID, c.ContactTag)
-	return c, err
+	if c.AudienceSize, err = t.audienceSize(ctx, workspaceID, c.ContactTag); err != nil {
+		return nil, err
+	}
+	return c, t.loadProgress(ctx, c)
 }
 
 // audienceSize counts the workspace's contacts that carry the tag.
@@ -88,6 +97,9 @@ func (s *Store) ListCampaigns(ctx context.Context, actor sb.Actor, workspaceID s
 				}
 			}
 			out[i].AudienceSize = sizes[tag]
+			if err := t.loadProgress(ctx, &out[i]); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -125,14 +137,19 @@ func (s *Store) CreateCampaign(ctx context.Context, actor sb.Actor, workspaceID 
 			return err
 		}
 		c := &sb.Campaign{ID: secret.NewID("cmp", t.now), WorkspaceID: w.ID, MaxConcurrentCalls: 1, Schedule: sb.DefaultSchedule(),
-			Status: sb.CampaignDraft, CreatedAt: t.now, UpdatedAt: t.now}
+			Retry: sb.DefaultRetry(), Status: sb.CampaignDraft, CreatedAt: t.now, UpdatedAt: t.now}
 		applyCampaign(c, in)
 		schedule, err := json.Marshal(c.Schedule)
 		if err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, w.ID, c.Name, nullString(c.AssistantID), c.ContactTag, c.MaxConcurrentCalls, string(schedule), c.Status, t.now.UnixMicro(), t.now.UnixMicro()); err != nil {
+		retry, err := json.Marshal(c.Retry)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `INSERT INTO campaigns (`+campaignColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+			c.ID, w.ID, c.Name, nullString(c.AssistantID), c.ContactTag, c.MaxConcurrentCalls, string(schedule), c.Status, t.now.UnixMicro(), t.now.UnixMicro(),
+			nullInt(c.DailyCap), string(retry)); err != nil {
 			return err
 		}
 		if c.AudienceSize, err = t.audienceSize(ctx, w.ID, c.ContactTag); err != nil {
@@ -166,6 +183,7 @@ func applyCampaign(c *sb.Campaign, in sb.CampaignInput) {
 	if in.Schedule != nil {
 		c.Schedule = *in.Schedule
 	}
+	applyDialling(c, in)
 }
 
 // GetCampaign reads one campaign with its audience size (member+).
@@ -201,7 +219,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, actor sb.Actor, workspaceID,
 			return err
 		}
 		if c.Status != sb.CampaignDraft && (in.AssistantID != nil || in.ContactTag != nil || in.Schedule != nil) {
-			return sb.Errorf(sb.ECodeInvalidState, "This campaign is %s: only its name and max_concurrent_calls can change now; create a new campaign for another audience, assistant or schedule.", c.Status)
+			return sb.Errorf(sb.ECodeInvalidState, "This campaign is %s: only its name, max_concurrent_calls, daily_cap and retry can change now; create a new campaign for another audience, assistant or schedule.", c.Status)
 		}
 		if err := t.checkCampaignAssistant(ctx, w.ID, in.AssistantID); err != nil {
 			return err
@@ -211,11 +229,17 @@ func (s *Store) UpdateCampaign(ctx context.Context, actor sb.Actor, workspaceID,
 		if err != nil {
 			return err
 		}
+		retry, err := json.Marshal(c.Retry)
+		if err != nil {
+			return err
+		}
 		// The status guard keeps a concurrent start from slipping between the read
 		// and this write.
-		res, err := t.exec(ctx, `UPDATE campaigns SET name = ?, assistant_id = ?, contact_tag = ?, max_concurrent_calls = ?, schedule = ?, updated_at = ?
+		res, err := t.exec(ctx, `UPDATE campaigns SET name = ?, assistant_id = ?, contact_tag = ?, max_concurrent_calls = ?, schedule = ?, updated_at = ?,
+			daily_cap = ?, retry = ?
 			WHERE id = ? AND workspace_id = ? AND status = ?`,
-			c.Name, nullString(c.AssistantID), c.ContactTag, c.MaxConcurrentCalls, string(schedule), t.now.UnixMicro(), c.ID, w.ID, c.Status)
+			c.Name, nullString(c.AssistantID), c.ContactTag, c.MaxConcurrentCalls, string(schedule), t.now.UnixMicro(),
+			nullInt(c.DailyCap), string(retry), c.ID, w.ID, c.Status)
 		if err != nil {
 			return err
 		}
@@ -243,7 +267,8 @@ func campaignFields(in sb.CampaignInput) []string {
 		name string
 		set  bool
 	}{{"name", in.Name != nil}, {"assistant_id", in.AssistantID != nil}, {"contact_tag", in.ContactTag != nil},
-		{"max_concurrent_calls", in.MaxConcurrentCalls != nil}, {"schedule", in.Schedule != nil}} {
+		{"max_concurrent_calls", in.MaxConcurrentCalls != nil}, {"schedule", in.Schedule != nil},
+		{"daily_cap", in.DailyCap.Set}, {"retry", in.Retry != nil}} {
 		if x.set {
 			f = append(f, x.name)
 		}
@@ -256,6 +281,9 @@ func (s *Store) DeleteCampaign(ctx context.Context, actor sb.Actor, workspaceID,
 	return s.update(ctx, func(t *tx) error {
 		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionEditCampaigns, false)
 		if err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `DELETE FROM campaign_attempts WHERE campaign_id = ? AND workspace_id = ?`, id, w.ID); err != nil {
 			return err
 		}
 		res, err := t.exec(ctx, `DELETE FROM campaigns WHERE id = ? AND workspace_id = ?`, id, w.ID)
@@ -321,6 +349,9 @@ func (s *Store) ChangeCampaignState(ctx context.Context, actor sb.Actor, workspa
 		}
 		before := c.Status
 		c.Status, c.UpdatedAt = to, t.now
+		if err := t.campaignTransitioned(ctx, w, c, action); err != nil {
+			return err
+		}
 		if err := t.audit(ctx, actor, w.ID, w.AccountID, "campaign."+campaignEvent[action], c.ID, map[string]any{"before": before, "after": to}); err != nil {
 			return err
 		}

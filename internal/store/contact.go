@@ -10,14 +10,15 @@ import (
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
-const contactColumns = `id, first_name, last_name, phone, email, company, created_at, updated_at`
+const contactColumns = `id, first_name, last_name, phone, email, company, created_at, updated_at, do_not_call`
 
 func scanContact(sc interface{ Scan(...any) error }) (*sb.Contact, error) {
 	var c sb.Contact
-	var created, updated int64
-	if err := sc.Scan(&c.ID, &c.FirstName, &c.LastName, &c.Phone, &c.Email, &c.Company, &created, &updated); err != nil {
+	var created, updated, dnc int64
+	if err := sc.Scan(&c.ID, &c.FirstName, &c.LastName, &c.Phone, &c.Email, &c.Company, &created, &updated, &dnc); err != nil {
 		return nil, err
 	}
+	c.DoNotCall = dnc != 0
 	c.CreatedAt, c.UpdatedAt = toTime(created), toTime(updated)
 	c.Tags = []string{}
 	return &c, nil
@@ -161,8 +162,8 @@ func (s *Store) CreateContact(ctx context.Context, actor sb.Actor, workspaceID s
 		}
 		c := &sb.Contact{ID: secret.NewID("con", t.now), FirstName: in.FirstName, LastName: in.LastName, Phone: in.Phone,
 			Email: in.Email, Company: in.Company, Tags: in.Tags, CreatedAt: t.now, UpdatedAt: t.now}
-		if _, err := t.exec(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, w.ID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, t.now.UnixMicro(), t.now.UnixMicro()); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, do_not_call)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, w.ID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, t.now.UnixMicro(), t.now.UnixMicro(), boolInt(in.DoNotCall)); err != nil {
 			return phoneConflict(err, c.Phone)
 		}
 		if err := t.addTags(ctx, w.ID, []string{c.ID}, c.Tags); err != nil {
@@ -212,8 +213,8 @@ func (s *Store) UpdateContact(ctx context.Context, actor sb.Actor, workspaceID, 
 				return err
 			}
 		}
-		if _, err := t.exec(ctx, `UPDATE contacts SET first_name = ?, last_name = ?, phone = ?, email = ?, company = ?, updated_at = ?
-			WHERE workspace_id = ? AND id = ?`, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, t.now.UnixMicro(), w.ID, c.ID); err != nil {
+		if _, err := t.exec(ctx, `UPDATE contacts SET first_name = ?, last_name = ?, phone = ?, email = ?, company = ?, updated_at = ?, do_not_call = ?
+			WHERE workspace_id = ? AND id = ?`, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, t.now.UnixMicro(), boolInt(c.DoNotCall), w.ID, c.ID); err != nil {
 			return phoneConflict(err, c.Phone)
 		}
 		if in.Tags != nil {

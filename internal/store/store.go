@@ -56,6 +56,13 @@ type Config struct {
 	// SystemMail is true when the operator set a mail server for system mail
 	// (serve --smtp-url, or --dev); without it, system mail is logged, not queued.
 	SystemMail bool
+	// Engine checks voice-engine URLs and sends signed requests (the test ping);
+	// nil refuses test pings.
+	Engine sb.EngineClient
+	// DefaultEngineURL and DefaultEngineSecret name the voice engine of workspaces
+	// without one of their own (serve --dev: the simulated engine).
+	DefaultEngineURL    string
+	DefaultEngineSecret string
 	// ImportCacheMB is SQLite's page cache while a contact import runs (default
 	// 256): a large import spills to temporary files with the usual 32 MB.
 	ImportCacheMB int

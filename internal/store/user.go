@@ -205,6 +205,8 @@ func (s *Store) Authenticate(ctx context.Context, token string) (sb.Actor, error
 			}
 		}
 		return a, nil
+	case strings.HasPrefix(token, ReportTokenPrefix):
+		return s.authenticateReport(ctx, hash, unauth)
 	}
 	return sb.Actor{}, unauth
 }

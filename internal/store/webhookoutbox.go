@@ -307,7 +307,7 @@ func (t *tx) webhookFailed(ctx context.Context, workspaceID, webhookID string) e
 		return err
 	}
 	t.s.cfg.Logger.Warn("webhook disabled after 24 hours of failures", "webhook", webhookID, "workspace", workspaceID)
-	if err := t.audit(ctx, sb.Actor{System: true}, workspaceID, accountID, "webhook.disabled", webhookID, map[string]any{"url": url, "reason": "failing for 24 hours"}); err != nil {
+	if err := t.audit(ctx, sb.Actor{System: "webhooks", Email: "webhooks"}, workspaceID, accountID, "webhook.disabled", webhookID, map[string]any{"url": url, "reason": "failing for 24 hours"}); err != nil {
 		return err
 	}
 	rows, err := t.query(ctx, `SELECT user_id FROM memberships WHERE workspace_id = ? AND role IN ('admin', 'owner') ORDER BY user_id`, workspaceID)

@@ -10,14 +10,20 @@ type Actor struct {
 	APIKeyID          string
 	APIKeyWorkspaceID string
 	APIKeyRole        Role
+	// ReportDispatchID is set when the request authenticated with a dispatch's
+	// report_token: it may report that one dispatch's call in ReportWorkspaceID and
+	// nothing else.
+	ReportDispatchID  string
+	ReportWorkspaceID string
+	// System names Switchboard itself acting on its own: a background worker
+	// such as the dialler, or the webhook worker disabling an endpoint.
+	System string
 	// Operator is the installation's operator (operator token or command line).
 	Operator bool
 	// SessionID is the hash of the session token, for log-out.
 	SessionID string
 	IP        string
 	UserAgent string
-	// System is Switchboard itself (background workers: a disabled webhook).
-	System bool
 }
 
 // IsAPIKey reports whether the actor is an API key.
@@ -30,10 +36,12 @@ func (a Actor) ActorType() string {
 		return "operator"
 	case a.IsAPIKey():
 		return "api_key"
+	case a.ReportDispatchID != "":
+		return "report_token"
+	case a.System != "":
+		return "system"
 	case a.UserID != "":
 		return "user"
-	case a.System:
-		return "system"
 	}
 	return "anonymous"
 }

@@ -19,7 +19,7 @@ const (
 )
 
 // Outcomes lists every call outcome, in the order analytics shows them.
-var Outcomes = []string{"completed", "no_answer", "busy", "voicemail", "failed", "transferred"}
+var Outcomes = []string{"completed", "no_answer", "busy", "voicemail", "failed", "transferred", OutcomeDoNotCall}
 
 // Limits of a reported call.
 const (
@@ -75,6 +75,7 @@ type ReportCallInput struct {
 	AssistantID  *string `json:"assistant_id,omitempty"`
 	CampaignID   *string `json:"campaign_id,omitempty"`
 	ContactID    *string `json:"contact_id,omitempty"`
+	DispatchID   *string `json:"dispatch_id,omitempty"`
 	Transcript   []Turn  `json:"transcript,omitempty"`
 	RecordingURL *string `json:"recording_url,omitempty"`
 
@@ -91,7 +92,7 @@ func (in *ReportCallInput) Normalize() {
 	in.Outcome = strings.TrimSpace(in.Outcome)
 	in.From = strings.TrimSpace(in.From)
 	in.To = strings.TrimSpace(in.To)
-	for _, p := range []**string{&in.AssistantID, &in.CampaignID, &in.ContactID, &in.RecordingURL} {
+	for _, p := range []**string{&in.AssistantID, &in.CampaignID, &in.ContactID, &in.DispatchID, &in.RecordingURL} {
 		if *p != nil {
 			s := strings.TrimSpace(**p)
 			if s == "" {
@@ -145,7 +146,7 @@ func (in *ReportCallInput) Validate() error {
 	for _, f := range []struct {
 		loc string
 		p   *string
-	}{{"body.assistant_id", in.AssistantID}, {"body.campaign_id", in.CampaignID}, {"body.contact_id", in.ContactID}} {
+	}{{"body.assistant_id", in.AssistantID}, {"body.campaign_id", in.CampaignID}, {"body.contact_id", in.ContactID}, {"body.dispatch_id", in.DispatchID}} {
 		if f.p != nil && len(*f.p) > 100 {
 			v.Add(f.loc, "The id is too long; use an id from this workspace.")
 		}

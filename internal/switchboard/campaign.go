@@ -45,6 +45,9 @@ func CampaignTransition(action string) (from []string, to string, ok bool) {
 }
 
 // Campaign is an assistant calling the contacts that carry a tag, within a schedule.
+// DailyCap caps the calls started per local day (nil: none); PausedReason says why
+// the dialler paused it; Progress is where each contact of the audience snapshot
+// stands (campaigns.md).
 type Campaign struct {
 	ID                 string    `json:"id"`
 	WorkspaceID        string    `json:"workspace_id"`
@@ -55,6 +58,10 @@ type Campaign struct {
 	Schedule           Schedule  `json:"schedule"`
 	Status             string    `json:"status"`
 	AudienceSize       int64     `json:"audience_size"`
+	DailyCap           *int64    `json:"daily_cap"`
+	Retry              Retry     `json:"retry"`
+	PausedReason       *string   `json:"paused_reason"`
+	Progress           Progress  `json:"progress"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
 }
@@ -165,6 +172,9 @@ type CampaignInput struct {
 	ContactTag         *string   `json:"contact_tag,omitempty"`
 	MaxConcurrentCalls *int64    `json:"max_concurrent_calls,omitempty"`
 	Schedule           *Schedule `json:"schedule,omitempty"`
+	// DailyCap: null (or 0) removes the cap; absent keeps it.
+	DailyCap OptionalInt `json:"daily_cap"`
+	Retry    *Retry      `json:"retry,omitempty"`
 	// Status is accepted only to explain that it changes through the actions.
 	Status *string `json:"status,omitempty"`
 }
@@ -193,6 +203,12 @@ func (in *CampaignInput) Validate(creating bool) error {
 	}
 	if in.Schedule != nil {
 		in.Schedule.validate(&v, "body.schedule")
+	}
+	if in.DailyCap.Value != nil && (*in.DailyCap.Value < 0 || *in.DailyCap.Value > 10_000_000) {
+		v.Add("body.daily_cap", "The daily cap must be a whole number of calls from 1 to 10000000, or 0 for none.")
+	}
+	if in.Retry != nil {
+		in.Retry.validate(&v, "body.retry")
 	}
 	if in.Status != nil {
 		v.Add("body.status", "The status cannot be set directly; use the start, pause, resume and stop actions.")

@@ -11,7 +11,7 @@ import (
 )
 
 // Contact is a person a workspace calls. Its phone is E.164 and unique in the
-// workspace.
+// workspace. No campaign of the workspace dials a contact marked DoNotCall.
 type Contact struct {
 	ID        string    `json:"id"`
 	FirstName string    `json:"first_name"`
@@ -20,6 +20,7 @@ type Contact struct {
 	Email     string    `json:"email"`
 	Company   string    `json:"company"`
 	Tags      []string  `json:"tags"`
+	DoNotCall bool      `json:"do_not_call"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -43,6 +44,7 @@ type ContactInput struct {
 	Email         string   `json:"email"`
 	Company       string   `json:"company"`
 	Tags          []string `json:"tags"`
+	DoNotCall     bool     `json:"do_not_call,omitempty"`
 	DefaultRegion string   `json:"default_region,omitempty"`
 }
 
@@ -81,6 +83,7 @@ type UpdateContactInput struct {
 	Email         *string   `json:"email,omitempty"`
 	Company       *string   `json:"company,omitempty"`
 	Tags          *[]string `json:"tags,omitempty"`
+	DoNotCall     *bool     `json:"do_not_call,omitempty"`
 	DefaultRegion string    `json:"default_region,omitempty"`
 }
 
@@ -144,6 +147,9 @@ func (in *UpdateContactInput) Apply(c *Contact) {
 	set(&c.Company, in.Company)
 	if in.Tags != nil {
 		c.Tags = *in.Tags
+	}
+	if in.DoNotCall != nil {
+		c.DoNotCall = *in.DoNotCall
 	}
 }
 
@@ -422,7 +428,7 @@ func (in *UpdateContactInput) ChangedFields() []string {
 		name    string
 		present bool
 	}{{"first_name", in.FirstName != nil}, {"last_name", in.LastName != nil}, {"phone", in.Phone != nil},
-		{"email", in.Email != nil}, {"company", in.Company != nil}, {"tags", in.Tags != nil}} {
+		{"email", in.Email != nil}, {"company", in.Company != nil}, {"tags", in.Tags != nil}, {"do_not_call", in.DoNotCall != nil}} {
 		if f.present {
 			out = append(out, f.name)
 		}
