@@ -238,7 +238,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	dialCtx, stopDial := context.WithCancel(ctx)
 	dialDone := make(chan struct{})
 	go func() {
-		dialer.NewWorker(st, engines, dialer.WorkerConfig{Logger: logger}).Run(dialCtx)
+		dialer.NewWorker(st, engines, dialer.WorkerConfig{Logger: logger, Observe: m.Dispatch}).Run(dialCtx)
 		close(dialDone)
 	}()
 	defer func() { stopDial(); <-dialDone }()

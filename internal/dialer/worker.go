@@ -21,6 +21,9 @@ type WorkerConfig struct {
 	Poll time.Duration
 	// Batch bounds the dispatches claimed per round (default 100).
 	Batch int
+	// Observe hears each send's result ("taken", "refused" or "retry"), for
+	// metrics; nil is none.
+	Observe func(result string)
 }
 
 // Worker claims dispatches and sends them; every replica runs one.
@@ -92,6 +95,16 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 func (w *Worker) send(ctx context.Context, d sb.Dispatch) sb.DispatchResult {
 	status, detail, err := w.client.Post(ctx, d.URL, d.Secret, d.ID, d.Body)
 	r := Classify(status, detail, err, d.Sends)
+	if w.cfg.Observe != nil {
+		switch {
+		case r.Taken:
+			w.cfg.Observe("taken")
+		case r.Refused:
+			w.cfg.Observe("refused")
+		default:
+			w.cfg.Observe("retry")
+		}
+	}
 	if !r.Taken {
 		w.cfg.Logger.Info("dispatch not taken", "dispatch", d.ID, "status", status, "detail", r.Detail, "refused", r.Refused)
 	}

@@ -955,7 +955,18 @@ func (t *tx) setCampaignStatus(ctx context.Context, w *wsRow, c *sb.Campaign, st
 	if reason != nil {
 		details["reason"] = *reason
 	}
-	return t.audit(ctx, sb.Actor{System: "dialler", Email: "dialler"}, w.ID, w.AccountID, "campaign."+status, c.ID, details)
+	if err := t.audit(ctx, sb.Actor{System: "dialler", Email: "dialler"}, w.ID, w.AccountID, "campaign."+status, c.ID, details); err != nil {
+		return err
+	}
+	// Webhooks hear of it in the same transaction (docs/webhooks.md).
+	changed := *c
+	changed.Status, changed.PausedReason, changed.UpdatedAt = status, reason, t.now
+	eventType := sb.EventCampaignCompleted
+	if status == sb.CampaignPaused {
+		eventType = sb.EventCampaignPaused
+	}
+	_, err = t.emit(ctx, w.ID, w.AccountID, eventType, &changed)
+	return err
 }
 
 // FinishDispatch records the answer to one send, if the caller still holds its lease.
