@@ -26,7 +26,7 @@ const DefaultImportMaxBytes = 100 << 20
 
 const importColumns = `id, workspace_id, status, error, tags, default_region, mapping, header, size_bytes, chunk_size,
 	read_offset, rows_read, rows_total, rows_imported, rows_rejected, created_by_type, created_by_id, created_by_email,
-	created_at, updated_at, completed_at`
+	created_at, updated_at, completed_at, rows_updated, rows_duplicate`
 
 // importRow is an import as stored.
 type importRow struct {
@@ -46,10 +46,11 @@ func scanImport(sc interface{ Scan(...any) error }) (*importRow, error) {
 	var completed sql.NullInt64
 	err := sc.Scan(&r.ID, &r.WorkspaceID, &r.Status, &r.Error, &tags, &r.DefaultRegion, &mapping, &header, &r.SizeBytes, &r.ChunkSize,
 		&r.ReadOffset, &r.RowsRead, &r.RowsTotal, &r.RowsImported, &r.RowsRejected, &r.ByType, &r.ByID, &r.ByEmail,
-		&created, &updated, &completed)
+		&created, &updated, &completed, &r.RowsUpdated, &r.RowsDuplicate)
 	if err != nil {
 		return nil, err
 	}
+	r.RowsCreated = max(r.RowsImported-r.RowsUpdated-r.RowsDuplicate, 0)
 	r.CreatedAt, r.UpdatedAt, r.CompletedAt = toTime(created), toTime(updated), toTimePtr(completed)
 	if err := json.Unmarshal([]byte(tags), &r.Tags); err != nil {
 		return nil, err
