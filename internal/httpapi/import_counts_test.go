@@ -24,9 +24,9 @@ func TestContactImportCountsAndCommaTags(t *testing.T) {
 			fmt.Fprintf(&b, "P%d,+1415555%04d,a; b|c\n", i, 200+i)
 		}
 		b.WriteString("Ann again,+14155550100,late\n") // a later batch: duplicate of row 2
-		b.WriteString("Old,+14155550199,\n")            // the workspace had it: updated
-		b.WriteString("P1 twice,+14155550201,\n")       // duplicate
-		b.WriteString("Bad,nope,\n")                    // rejected
+		b.WriteString("Old,+14155550199,\n")           // the workspace had it: updated
+		b.WriteString("P1 twice,+14155550201,\n")      // duplicate
+		b.WriteString("Bad,nope,\n")                   // rejected
 		id := a.upload(ws, owner.Token, b.String(), nil).want(t, 202).Str("id")
 		w := a.store.NewImportWorker()
 		w.BatchRows = 4 // several transactions
