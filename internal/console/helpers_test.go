@@ -29,7 +29,8 @@ type site struct {
 }
 
 func services(s *store.Store) console.Services {
-	return console.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Invitations: s, SMTP: s, WhiteLabel: s, Brands: s}
+	return console.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Invitations: s, SMTP: s, WhiteLabel: s, Brands: s,
+		Calls: s, Contacts: s, Imports: s, Campaigns: s, Assistants: s, Workflows: s}
 }
 
 // eachSite runs fn against the console on every available database.
@@ -41,7 +42,8 @@ func eachSite(t *testing.T, fn func(t *testing.T, s *site)) {
 }
 
 func newSite(t testing.TB, st *store.Store, clock *storetest.Clock) *site {
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st},
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st,
+		Calls: st, Contacts: st, Campaigns: st, Assistants: st, Workflows: st},
 		httpapi.Config{OperatorToken: operatorToken, Now: clock.Now})
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
