@@ -105,6 +105,7 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, rq *request) er
 type limits struct {
 	loginByIP, loginByEmail *keyed
 	signupByIP              *keyed
+	tokenByIP               *keyed // unknown invitation tokens tried, per address
 }
 
 func newLimits(now func() time.Time) *limits {
@@ -112,5 +113,6 @@ func newLimits(now func() time.Time) *limits {
 		loginByIP:    newKeyed(2*time.Second, 200, now),
 		loginByEmail: newKeyed(time.Minute, 10, now),
 		signupByIP:   newKeyed(time.Minute, 30, now),
+		tokenByIP:    newKeyed(6*time.Second, 100, now),
 	}
 }

@@ -98,7 +98,6 @@ func New(svc Services, cfg Config) (*Console, error) {
 		mux.Handle("/healthz", cfg.API)
 		mux.Handle("/readyz", cfg.API)
 		mux.Handle("/static/", cfg.API)
-		mux.Handle("/invite/", cfg.API)
 	}
 	mux.Handle("/", c.wrap(page{Pattern: "/", Auth: authSignedIn, Handler: func(w http.ResponseWriter, r *http.Request, rq *request) error {
 		return sb.NotFound("Page")

@@ -10,9 +10,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/console"
 	"github.com/switchboard/switchboard/internal/httpapi"
+	"github.com/switchboard/switchboard/internal/mail"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/storetest"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
@@ -22,23 +24,67 @@ const operatorToken = "test-operator-token"
 
 // site is the console and the API on a real store, served on loopback.
 type site struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	store *store.Store
 	clock *storetest.Clock
 }
 
 func services(s *store.Store) console.Services {
-	return console.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Invitations: s, SMTP: s, WhiteLabel: s, Brands: s,
+	return console.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Invitations: s, SMTP: s, WhiteLabel: s, People: s, Brands: s,
 		Calls: s, Contacts: s, Imports: s, Campaigns: s, Assistants: s, Workflows: s}
 }
 
 // eachSite runs fn against the console on every available database.
 func eachSite(t *testing.T, fn func(t *testing.T, s *site)) {
 	t.Helper()
-	storetest.Each(t, storetest.Options{}, func(t *testing.T, st *store.Store, clock *storetest.Clock) {
+	storetest.Each(t, storetest.Options{Configure: configure}, func(t *testing.T, st *store.Store, clock *storetest.Clock) {
 		fn(t, newSite(t, st, clock))
 	})
+}
+
+// configure lets workspaces use a mail server on loopback and turns system mail on.
+func configure(c *store.Config) {
+	c.Mail = mail.NewTransport(mail.TransportConfig{AllowPrivate: true, Timeout: 5 * time.Second})
+	c.SystemMail = true
+	c.BaseURL = "http://console.test"
+}
+
+// mailTo sends the queued mail (invitations and system mail) to a real SMTP server
+// on loopback and returns the newest message to the address.
+func (s *site) mailTo(catcher *mail.Catcher, to string) mail.Caught {
+	s.t.Helper()
+	ctx := context.Background()
+	tr := mail.NewTransport(mail.TransportConfig{AllowPrivate: true, Timeout: 5 * time.Second})
+	if _, err := mail.NewWorker(s.store, tr, mail.WorkerConfig{}).RunOnce(ctx); err != nil {
+		s.t.Fatal(err)
+	}
+	server, err := mail.ParseSMTPURL("smtp://"+catcher.Addr()+"?security=none", "")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := mail.NewSystemWorker(s.store, tr, server, mail.WorkerConfig{}).RunOnce(ctx); err != nil {
+		s.t.Fatal(err)
+	}
+	msgs := catcher.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, rcpt := range msgs[i].To {
+			if strings.EqualFold(rcpt, to) {
+				return msgs[i]
+			}
+		}
+	}
+	s.t.Fatalf("no mail to %s among %d", to, len(msgs))
+	return mail.Caught{}
+}
+
+func startCatcher(t *testing.T) *mail.Catcher {
+	c, err := mail.StartCatcher("127.0.0.1:0", mail.CatcherOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func newSite(t testing.TB, st *store.Store, clock *storetest.Clock) *site {
@@ -53,8 +99,7 @@ func newSite(t testing.TB, st *store.Store, clock *storetest.Clock) *site {
 	}
 	srv.Config.Handler = c
 	t.Cleanup(srv.Close)
-	tt, _ := t.(*testing.T)
-	return &site{t: tt, srv: srv, store: st, clock: clock}
+	return &site{t: t, srv: srv, store: st, clock: clock}
 }
 
 // browser is one person's cookie jar, which does not follow redirects.

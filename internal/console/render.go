@@ -124,9 +124,23 @@ type Layout struct {
 // Brand is the white-label brand a page shows.
 type Brand struct {
 	Name, LogoURL, Color, Support string
+	// Ink is the text colour on the brand colour: black or white, whichever reads.
+	Ink string
 }
 
-var defaultBrand = Brand{Name: "Switchboard", Color: "#2f5bd3"}
+var defaultBrand = Brand{Name: "Switchboard", Color: "#2f5bd3", Ink: "#ffffff"}
+
+// inkOn picks black or white text for a #rrggbb background by its luminance.
+func inkOn(color string) string {
+	var r, g, b int
+	if _, err := fmt.Sscanf(color, "#%02x%02x%02x", &r, &g, &b); err != nil {
+		return "#ffffff"
+	}
+	if 299*r+587*g+114*b > 150_000 { // YIQ brightness above ~150 of 255
+		return "#000000"
+	}
+	return "#ffffff"
+}
 
 func brandOf(wl *sb.WhiteLabel) Brand {
 	b := defaultBrand
@@ -138,6 +152,7 @@ func brandOf(wl *sb.WhiteLabel) Brand {
 	}
 	if wl.PrimaryColor != "" {
 		b.Color = wl.PrimaryColor // validated as #rrggbb by the domain
+		b.Ink = inkOn(b.Color)
 	}
 	b.LogoURL, b.Support = wl.LogoURL, wl.SupportEmail
 	return b

@@ -4,8 +4,19 @@ import sb "github.com/switchboard/switchboard/internal/switchboard"
 
 // pages is the whole surface of the console: every URL, who may open it, and what
 // it needs. Workspace pages name the permission-table action they need; the
-// handler then calls the same service as the API with the same actor.
+// handler then calls the same service as the API with the same actor. For a POST,
+// the last field re-renders the form's page when the service refuses the input.
 func (c *Console) pages() []page {
+	const (
+		view         = sb.ActionViewWorkspace
+		members      = sb.ActionManageMembers
+		integrations = sb.ActionManageIntegrations
+		administer   = sb.ActionAdminister
+		edit         = sb.ActionEditWorkspace
+		billing      = sb.ActionBilling
+		whiteLabel   = sb.ActionWhiteLabel
+		own          = sb.ActionOwn
+	)
 	return []page{
 		{"GET", "/{$}", authNone, 0, c.home, nil},
 		{"GET", "/login", authNone, 0, c.loginPage, nil},
@@ -13,8 +24,58 @@ func (c *Console) pages() []page {
 		{"GET", "/signup", authNone, 0, c.signupPage, nil},
 		{"POST", "/signup", authNone, 0, c.signup, c.signupPage},
 		{"POST", "/logout", authSignedIn, 0, c.logout, nil},
+		{"GET", "/forgot", authNone, 0, c.forgotPage, nil},
+		{"POST", "/forgot", authNone, 0, c.forgot, c.forgotPage},
+		{"GET", "/reset/{token}", authNone, 0, c.resetPage, nil},
+		{"POST", "/reset/{token}", authNone, 0, c.reset, c.resetPage},
 
-		{"GET", "/w/{ws}", authWorkspace, sb.ActionViewWorkspace, c.dashboard, nil},
+		{"GET", "/invite/{token}", authNone, 0, c.invitePage, nil},
+		{"POST", "/invite/{token}/accept", authSignedIn, 0, c.acceptInvite, c.invitePage},
+		{"POST", "/invite/{token}/signup", authNone, 0, c.inviteSignup, c.invitePage},
+		{"POST", "/invite/{token}/login", authNone, 0, c.inviteLogin, c.invitePage},
+
+		{"GET", "/account", authSignedIn, 0, c.account, nil},
+		{"POST", "/account", authSignedIn, 0, c.rename, c.account},
+		{"POST", "/account/password", authSignedIn, 0, c.changePassword, c.account},
+		{"POST", "/account/sessions/{id}/end", authSignedIn, 0, c.endSession, c.account},
+
+		{"GET", "/w/new", authSignedIn, 0, c.newWorkspace, nil},
+		{"POST", "/w/new", authSignedIn, 0, c.createWorkspace, c.newWorkspace},
+
+		{"GET", "/w/{ws}", authWorkspace, view, c.dashboard, nil},
+
+		{"GET", "/w/{ws}/team", authWorkspace, view, c.team, nil},
+		{"POST", "/w/{ws}/team/invitations", authWorkspace, members, c.invite, c.team},
+		{"POST", "/w/{ws}/team/invitations/{id}/resend", authWorkspace, members, c.resendInvitation, c.team},
+		{"POST", "/w/{ws}/team/invitations/{id}/revoke", authWorkspace, members, c.revokeInvitation, c.team},
+		{"POST", "/w/{ws}/team/members/{user_id}/role", authWorkspace, members, c.changeRole, c.team},
+		{"POST", "/w/{ws}/team/members/{user_id}/remove", authWorkspace, members, c.removeMember, c.team},
+		{"POST", "/w/{ws}/team/ownership", authWorkspace, own, c.transferOwnership, c.team},
+		{"POST", "/w/{ws}/team/leave", authWorkspace, view, c.leave, c.team},
+
+		{"GET", "/w/{ws}/clients", authWorkspace, view, c.clients, nil},
+
+		{"GET", "/w/{ws}/settings", authWorkspace, edit, c.settings, nil},
+		{"POST", "/w/{ws}/settings", authWorkspace, edit, c.updateSettings, c.settings},
+		{"POST", "/w/{ws}/settings/delete", authWorkspace, own, c.deleteWorkspace, c.settings},
+		{"POST", "/w/{ws}/settings/restore", authWorkspace, own, c.restoreWorkspace, c.settings},
+
+		{"GET", "/w/{ws}/settings/integrations", authWorkspace, integrations, c.integrations, nil},
+		{"POST", "/w/{ws}/settings/integrations", authWorkspace, integrations, c.putSMTP, c.integrations},
+		{"POST", "/w/{ws}/settings/integrations/test", authWorkspace, integrations, c.testSMTP, c.integrations},
+		{"POST", "/w/{ws}/settings/integrations/delete", authWorkspace, integrations, c.deleteSMTP, c.integrations},
+
+		{"GET", "/w/{ws}/settings/white-label", authWorkspace, whiteLabel, c.whiteLabel, nil},
+		{"POST", "/w/{ws}/settings/white-label", authWorkspace, whiteLabel, c.putWhiteLabel, c.whiteLabel},
+
+		{"GET", "/w/{ws}/settings/api-keys", authWorkspace, administer, c.apiKeys, nil},
+		{"POST", "/w/{ws}/settings/api-keys", authWorkspace, administer, c.createAPIKey, c.apiKeys},
+		{"POST", "/w/{ws}/settings/api-keys/{id}/revoke", authWorkspace, administer, c.revokeAPIKey, c.apiKeys},
+
+		{"GET", "/w/{ws}/billing", authWorkspace, billing, c.billing, nil},
+		{"POST", "/w/{ws}/billing", authWorkspace, billing, c.setBudget, c.billing},
+
+		{"GET", "/w/{ws}/audit", authWorkspace, administer, c.audit, nil},
 
 		// Part 2: calls, analytics, contacts and imports, campaigns, assistants, workflows.
 		{"GET", "/w/{ws}/calls", authWorkspace, sb.ActionBrowseCalls, c.calls, nil},
