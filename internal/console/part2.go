@@ -110,7 +110,8 @@ func barChart(id, title, unit string, labels []string, values []float64, format 
 	if n == 0 {
 		return c
 	}
-	slot := float64(width) / float64(n)
+	const pad = 28 // room for the first and last day's label
+	slot := float64(width-2*pad) / float64(n)
 	w := max(int(slot*0.7), 1)
 	every := max(n/8, 1)
 	for i, v := range values {
@@ -118,7 +119,7 @@ func barChart(id, title, unit string, labels []string, values []float64, format 
 		if v > 0 && h == 0 {
 			h = 1
 		}
-		x := int(float64(i)*slot + (slot-float64(w))/2)
+		x := pad + int(float64(i)*slot+(slot-float64(w))/2)
 		b := bar{X: x, Y: c.Base - h, W: w, H: h, Label: labels[i], Value: format(v), ShowLabel: i%every == 0}
 		c.Bars = append(c.Bars, b)
 		if b.ShowLabel {

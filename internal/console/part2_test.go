@@ -202,7 +202,7 @@ func TestPart2PagesShowData(t *testing.T) {
 		// A viewer sees the call, not its conversation.
 		wantNoBody(t, p.byRole["viewer"].get(w+"/calls/"+d.call), "Hello, this is Rita")
 		call := p.byRole["member"].get(w + "/calls/" + d.call)
-		wantBody(t, call, "Hello, this is Rita", `class="turn user"`, "I &lt;b&gt;need&lt;/b&gt;", `<audio controls`, `https://recordings.example.com/ext-1.mp3`, "1:35")
+		wantBody(t, call, "Hello, this is Rita", `class="turn by-user"`, "I &lt;b&gt;need&lt;/b&gt;", `<audio controls`, `https://recordings.example.com/ext-1.mp3`, "1:35")
 		if csp := call.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "media-src 'self' https:") {
 			t.Fatalf("CSP does not let the recording play: %s", csp)
 		}
