@@ -57,3 +57,39 @@ func TestContactImportCountsAndCommaTags(t *testing.T) {
 		}
 	})
 }
+
+// A tag filter pages by keyset over the tag itself: every tagged contact once, in
+// order, also with a search.
+func TestContactTagPaging(t *testing.T) {
+	eachImportAPI(t, func(t *testing.T, a *importAPI) {
+		owner := a.signUp("Olga")
+		ws := owner.WorkspaceID
+		if err := a.store.SeedManyContactsForTest(context.Background(), ws, 125, a.clock.Now().UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			query string
+			want  int
+		}{{"&tag=vip", 13}, {"&tag=vip&q=person%201", 4}, {"&tag=nope", 0}, {"&q=person%2012", 6}} {
+			var seen []string
+			cursor := ""
+			for {
+				r := a.do("GET", "/api/v1/workspaces/"+ws+"/contacts?limit=5&cursor="+cursor+c.query, owner.Token, nil).want(t, 200)
+				for _, it := range r.Items() {
+					seen = append(seen, it["id"].(string))
+				}
+				if cursor = r.Str("next_cursor"); cursor == "" {
+					break
+				}
+			}
+			if len(seen) != c.want {
+				t.Fatalf("%s: %d contacts, want %d: %v", c.query, len(seen), c.want, seen)
+			}
+			for i := 1; i < len(seen); i++ {
+				if seen[i] <= seen[i-1] {
+					t.Fatalf("%s: out of order: %v", c.query, seen)
+				}
+			}
+		}
+	})
+}
