@@ -51,6 +51,8 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, rq *request)
 
 // campaignRow is a campaign with the progress the store reports, read from its
 // JSON so that fields added by the dialler show without this code knowing them.
+// Of is the audience of the progress (0 when the store reports no progress: then
+// no bar is drawn), Done the contacts whose calls are over.
 type campaignRow struct {
 	sb.Campaign
 	Progress []progressCount
@@ -65,7 +67,7 @@ type progressCount struct {
 }
 
 func campaignRowOf(x sb.Campaign) campaignRow {
-	row := campaignRow{Campaign: x, Of: x.AudienceSize}
+	row := campaignRow{Campaign: x}
 	b, err := json.Marshal(x)
 	if err != nil {
 		return row
@@ -88,6 +90,7 @@ func campaignRowOf(x sb.Campaign) campaignRow {
 			row.Progress = append(row.Progress, progressCount{Name: k, Count: n})
 		}
 	}
+	row.Of = x.AudienceSize
 	if a, ok := m.Progress["audience"]; ok {
 		row.Of = a
 	}

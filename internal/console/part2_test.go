@@ -320,6 +320,13 @@ func TestPart2Import(t *testing.T) {
 		res = mgr.post(res.Location(), url.Values{"mapping[Name]": {"first_name"}, "mapping[Cell Number]": {"ignore"}, "mapping[Labels]": {"tags"}, "tags": {"spring"}})
 		wantStatus(t, res, 422)
 		wantBody(t, res, "phone")
+		// A staged file is neither an import of the API nor work for the worker.
+		if _, err := s.store.GetImport(context.Background(), p.owner.actor(), p.ws, id); sb.ErrorCode(err) != sb.ECodeNotFound {
+			t.Fatalf("a staged file is visible as an import: %v", err)
+		}
+		if n, err := s.store.NewImportWorker().RunOnce(context.Background()); err != nil || n != 0 {
+			t.Fatalf("the worker took a staged file: %d %v", n, err)
+		}
 		res = mgr.post(w+"/contacts/import/"+id, url.Values{"mapping[Name]": {"first_name"}, "mapping[Cell Number]": {"phone"}, "mapping[Labels]": {"tags"}, "tags": {"spring"}})
 		wantStatus(t, res, 303)
 		prog := mgr.follow(res)
@@ -363,4 +370,36 @@ func (b *browser) upload(path, file string, fields map[string]string) page {
 	req.Header.Set("Origin", b.s.srv.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	return b.do(req)
+}
+
+// An agency's analytics page rolls up its clients' calls, with a breakdown by client.
+func TestPart2AgencyAnalytics(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		ctx := context.Background()
+		owner := s.signUp("Olga Owner", "owner@example.com")
+		acct := mustAccount(t, s, owner)
+		if _, err := s.store.SetPlan(ctx, sb.Actor{Operator: true}, acct, sb.PlanEnterprise); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.store.GrantMinutes(ctx, sb.Actor{Operator: true}, acct, sb.GrantInput{Minutes: 100}); err != nil {
+			t.Fatal(err)
+		}
+		agency, err := s.store.CreateWorkspace(ctx, owner.actor(), sb.CreateWorkspaceInput{Name: "Agency One", Type: sb.WorkspaceAgency})
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, err := s.store.CreateWorkspace(ctx, owner.actor(), sb.CreateWorkspaceInput{Name: "Bella Bakery", Type: sb.WorkspaceSimple, ParentID: &agency.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.report(t, owner, client.ID, "c-1", s.clock.Now().Add(-time.Hour), 60, nil)
+		s.report(t, owner, client.ID, "c-2", s.clock.Now().Add(-time.Hour), 60, nil)
+		s.report(t, owner, agency.ID, "a-1", s.clock.Now().Add(-time.Hour), 60, nil)
+		page := owner.get("/w/" + agency.ID + "/analytics")
+		wantStatus(t, page, 200)
+		wantBody(t, page, `id="total-calls">3<`, "By client", "Bella Bakery", `href="/w/`+client.ID+`/analytics"`, "Agency One (own calls)")
+		page = owner.get("/w/" + client.ID + "/analytics")
+		wantBody(t, page, `id="total-calls">2<`)
+		wantNoBody(t, page, "By client")
+	})
 }
