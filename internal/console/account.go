@@ -104,7 +104,7 @@ func (c *Console) forgot(w http.ResponseWriter, r *http.Request, rq *request) er
 		return sb.NotFound("Page")
 	}
 	in := sb.PasswordResetInput{Email: strings.TrimSpace(r.PostFormValue("email"))}
-	if err := c.People.RequestPasswordReset(r.Context(), sb.Client{IP: rq.Actor.IP, UserAgent: rq.Actor.UserAgent}, in); err != nil {
+	if err := c.People.RequestPasswordReset(r.Context(), rq.client(), in); err != nil {
 		return err
 	}
 	return c.ok(w, r, "If an account uses that email address, a link to reset its password is on its way. It works for an hour.", "/login")

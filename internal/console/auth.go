@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, rq *request)
 // login checks the email and password, and on success sets the session cookie.
 // Failures are rate-limited per address and per email, as in the API.
 func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) error {
-	in := sb.LoginInput{Email: strings.TrimSpace(r.PostFormValue("email")), Password: r.PostFormValue("password")}
+	in := sb.LoginInput{Email: strings.TrimSpace(r.PostFormValue("email")), Password: r.PostFormValue("password"), Client: rq.client()}
 	email := sb.EmailKey(in.Email)
 	if err := c.limits.loginByIP.check(rq.Actor.IP, "failed log-ins from this address"); err != nil {
 		return err
@@ -62,7 +63,14 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) err
 		return err
 	}
 	c.startSession(w, token)
-	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
+	next := r.PostFormValue("next")
+	if next == "" {
+		if ck, err := r.Cookie(nextCookie); err == nil {
+			next, _ = url.QueryUnescape(ck.Value)
+		}
+	}
+	c.setCookie(w, nextCookie, "", -1)
+	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
 	return nil
 }
 
@@ -76,7 +84,7 @@ func (c *Console) signupPage(w http.ResponseWriter, r *http.Request, rq *request
 
 // signup creates the person, their account and first workspace, and signs them in.
 func (c *Console) signup(w http.ResponseWriter, r *http.Request, rq *request) error {
-	in := sb.SignUpInput{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
+	in := sb.SignUpInput{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), Client: rq.client()}
 	if err := c.limits.signupByIP.check(rq.Actor.IP, "sign-ups from this address"); err != nil {
 		return err
 	}
@@ -99,6 +107,12 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, rq *request) er
 	c.setCookie(w, lastWSCookie, "", -1)
 	c.flashRedirect(w, r, "You are logged out.", true, "/login")
 	return nil
+}
+
+// logoutGet answers GET /logout: log-out is a POST (a link must not sign anyone out).
+func (c *Console) logoutGet(w http.ResponseWriter, r *http.Request, rq *request) error {
+	w.Header().Set("Allow", "POST")
+	return sb.Errorf(sb.ECodeMethodNotAllowed, "Log out with the button at the top of any page.")
 }
 
 // limits are the console's rate limits; the API keeps its own.

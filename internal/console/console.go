@@ -93,12 +93,6 @@ func New(svc Services, cfg Config) (*Console, error) {
 		mux.Handle(p.Method+" "+p.Pattern, c.wrap(p))
 	}
 	mux.Handle("GET /assets/{name}", c.static)
-	if cfg.API != nil {
-		mux.Handle("/api/", cfg.API)
-		mux.Handle("/healthz", cfg.API)
-		mux.Handle("/readyz", cfg.API)
-		mux.Handle("/static/", cfg.API)
-	}
 	mux.Handle("/", c.wrap(page{Pattern: "/", Auth: authSignedIn, Handler: func(w http.ResponseWriter, r *http.Request, rq *request) error {
 		return sb.NotFound("Page")
 	}}))
@@ -112,28 +106,44 @@ func New(svc Services, cfg Config) (*Console, error) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.renderError(w, r, nil, sb.Errorf(sb.ECodeForbidden, "This form was sent from another site, so it was refused. Open the page again and send it from there."))
 	}))
-	c.handler = c.recoverer(c.headers(cop.Handler(mux)))
+	pages := c.recoverer(c.headers(cop.Handler(mux)))
+	// The JSON API (bearer tokens only, so no cross-site request can act with a
+	// person's cookie) and the health checks pass straight through.
+	c.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cfg.API != nil && isAPIPath(r.URL.Path) {
+			cfg.API.ServeHTTP(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
+	})
 	return c, nil
 }
 
 // ServeHTTP serves the console, and hands /api/ and the health checks to the API.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.handler.ServeHTTP(w, r) }
 
-// headers sets the security headers of every console answer (the API's are its own).
+// headers sets the security headers of every console answer (the API's are its
+// own), and logs the request with tokens kept out of the path.
 func (c *Console) headers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isAPIPath(r.URL.Path) {
-			h := w.Header()
-			h.Set("Referrer-Policy", "no-referrer")
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("X-Frame-Options", "DENY")
-		}
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		w = sw
+		defer func() {
+			c.log.Info("console request", "method", r.Method, "path", redactPath(r.URL.Path), "status", sw.status, "duration", time.Since(start))
+		}()
+		h := w.Header()
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
 		next.ServeHTTP(w, r)
 	})
 }
 
+// isAPIPath reports whether the API serves p: /api/…, the health checks, and the
+// API's own static files.
 func isAPIPath(p string) bool {
-	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz"
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/static/")
 }
 
 func (c *Console) recoverer(next http.Handler) http.Handler {
@@ -176,8 +186,22 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case sb.ECodeSMTPError:
 		return http.StatusBadGateway
+	case sb.ECodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }
 
 var _ = context.Background
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -58,7 +58,7 @@ func (c *Console) inviteSignup(w http.ResponseWriter, r *http.Request, rq *reque
 		return err
 	}
 	in := sb.SignUpInput{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), InvitationToken: token,
-		Client: sb.Client{IP: rq.Actor.IP, UserAgent: rq.Actor.UserAgent}}
+		Client: rq.client()}
 	if strings.TrimSpace(in.Email) == "" {
 		in.Email = p.Email
 	}
@@ -83,7 +83,7 @@ func (c *Console) inviteSignup(w http.ResponseWriter, r *http.Request, rq *reque
 
 // inviteLogin logs in and accepts in one go.
 func (c *Console) inviteLogin(w http.ResponseWriter, r *http.Request, rq *request) error {
-	in := sb.LoginInput{Email: strings.TrimSpace(r.PostFormValue("email")), Password: r.PostFormValue("password"), Client: sb.Client{IP: rq.Actor.IP, UserAgent: rq.Actor.UserAgent}}
+	in := sb.LoginInput{Email: strings.TrimSpace(r.PostFormValue("email")), Password: r.PostFormValue("password"), Client: rq.client()}
 	email := sb.EmailKey(in.Email)
 	if err := c.limits.loginByIP.check(rq.Actor.IP, "failed log-ins from this address"); err != nil {
 		return err
@@ -112,4 +112,16 @@ func (c *Console) inviteLogin(w http.ResponseWriter, r *http.Request, rq *reques
 		return nil
 	}
 	return c.ok(w, r, "Welcome! You joined as "+string(acc.Role)+".", "/w/"+acc.WorkspaceID)
+}
+
+// inviteAny is a POST to the invitation's own URL: accept when signed in, else sign
+// up when a name is given, else log in and accept.
+func (c *Console) inviteAny(w http.ResponseWriter, r *http.Request, rq *request) error {
+	switch {
+	case rq.signedIn():
+		return c.acceptInvite(w, r, rq)
+	case strings.TrimSpace(r.PostFormValue("name")) != "":
+		return c.inviteSignup(w, r, rq)
+	}
+	return c.inviteLogin(w, r, rq)
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/storetest"
@@ -221,6 +222,12 @@ func TestFormsWithoutJavaScript(t *testing.T) {
 		// A manager of the agency (admin in nothing) cannot: 403 page.
 		wantStatus(t, tm.byRole[sb.RoleManager].post("/w/"+tm.client+"/billing", url.Values{"minute_budget": {"5"}}), http.StatusForbidden)
 
+		// Clients: the page's own form; a manager may not.
+		wantStatus(t, tm.byRole[sb.RoleManager].post(ag+"/clients", url.Values{"name": {"Nope"}}), http.StatusForbidden)
+		p = tm.byRole[sb.RoleAdmin].post(ag+"/clients", url.Values{"name": {"Second Client"}})
+		wantBody(t, tm.byRole[sb.RoleAdmin].follow(p), "Second Client is ready")
+		wantBody(t, o.get(ag+"/clients"), "Second Client", "Client One")
+
 		// Team: invite needs SMTP first (409 on the page); configure it, then invite.
 		p = o.post(ag+"/team/invitations", url.Values{"email": {"new@example.com"}, "role": {"member"}})
 		wantStatus(t, p, http.StatusConflict)
@@ -294,7 +301,7 @@ func TestFormsWithoutJavaScript(t *testing.T) {
 		other := s.browser()
 		wantStatus(t, other.post("/login", url.Values{"email": {"owner@example.com"}, "password": {"password-123"}}), http.StatusSeeOther)
 		page = o.get("/account")
-		wantBody(t, page, "this session", "/account/sessions/")
+		wantBody(t, page, "this session", "/account/sessions/", "Go-http-client", "127.0.0.1")
 		p = o.post("/account/password", url.Values{"current_password": {"password-123"}, "new_password": {"another-password"}})
 		wantBody(t, o.follow(p), "Your password is changed")
 		if got := other.get("/account"); got.Status != http.StatusSeeOther {
@@ -355,5 +362,38 @@ func TestCustomDomainLogInBrand(t *testing.T) {
 		wantStatus(t, p, http.StatusOK)
 		wantBody(t, p, "Log in · Acme &lt;Voice&gt;", "--brand: #ffee00", "--ink: #000000")
 		wantNoBody(t, s.browser().get("/login"), "Acme")
+	})
+}
+
+// Usage over the budget turns the bar red, on the dashboard and the billing page.
+func TestOverBudgetBar(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		ctx := context.Background()
+		b := s.signUp("Ann", "ann@example.com")
+		ws := b.firstWorkspace()
+		me, _ := s.store.Me(ctx, b.actor())
+		if _, err := s.store.GrantMinutes(ctx, sb.Actor{Operator: true}, me.Accounts[0].ID, sb.GrantInput{Minutes: 100}); err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, b.post("/w/"+ws+"/billing", url.Values{"minute_budget": {"2"}}), http.StatusSeeOther)
+		wantBody(t, b.get("/w/"+ws+"/billing"), `class="usage"`, `width="0"`)
+		key, err := s.store.CreateAPIKey(ctx, b.actor(), ws, sb.APIKeyInput{Name: "engine", Role: sb.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := s.clock.Now().Add(-time.Hour)
+		body := fmt.Sprintf(`{"external_id":"c1","direction":"outbound","from":"+15550000001","to":"+15550000002","started_at":%q,"ended_at":%q,"outcome":"completed"}`,
+			start.Format(time.RFC3339), start.Add(3*time.Minute).Format(time.RFC3339))
+		req, _ := http.NewRequest("POST", s.srv.URL+"/api/v1/workspaces/"+ws+"/calls", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key.Key)
+		req.Header.Set("Content-Type", "application/json")
+		if p := s.browser().do(req); p.Status != http.StatusCreated {
+			t.Fatalf("report a call: %d %s", p.Status, p.Body)
+		}
+		for _, path := range []string{"/w/" + ws, "/w/" + ws + "/billing"} {
+			p := b.get(path)
+			wantBody(t, p, `class="usage over"`, `width="100"`)
+		}
+		wantBody(t, b.get("/w/"+ws+"/billing"), "over budget")
 	})
 }

@@ -43,13 +43,8 @@ func parseTemplates(static *staticFiles) (*templates, error) {
 			}
 			return *p
 		},
-		"mul60": func(p *int64) int64 {
-			if p == nil {
-				return 0
-			}
-			return *p * 60
-		},
 		"over":  sb.OverBudget,
+		"bar":   newUsageBar,
 		"roles": func() []sb.Role { return []sb.Role{sb.RoleViewer, sb.RoleMember, sb.RoleManager, sb.RoleAdmin} },
 		"str": func(p *string) string {
 			if p == nil {
@@ -78,6 +73,31 @@ func parseTemplates(static *staticFiles) (*templates, error) {
 		t.pages[base] = p
 	}
 	return t, nil
+}
+
+// usageBar is a usage bar: the share of the budget used, red when over it.
+type usageBar struct {
+	Pct   int
+	Over  bool
+	Label string
+}
+
+func newUsageBar(secondsUsed int64, budgetMinutes *int64) usageBar {
+	b := usageBar{Over: sb.OverBudget(budgetMinutes, secondsUsed)}
+	if budgetMinutes == nil {
+		return b
+	}
+	switch {
+	case *budgetMinutes == 0 && secondsUsed > 0, b.Over:
+		b.Pct = 100
+	case *budgetMinutes > 0:
+		b.Pct = int(min(100, secondsUsed*100/(*budgetMinutes*60)))
+	}
+	b.Label = fmt.Sprintf("%d%% of the budget used", b.Pct)
+	if b.Over {
+		b.Label = "over budget"
+	}
+	return b
 }
 
 // actionNames are the rows of the permission table as templates name them.

@@ -16,6 +16,7 @@ const (
 	sessionCookie = "sb_session" // a session token, the same as log-in answers
 	flashCookie   = "sb_flash"   // a one-time message after POST → 303
 	lastWSCookie  = "sb_ws"      // the last workspace opened, for /
+	nextCookie    = "sb_next"    // the page a signed-out request asked for, for after log-in
 )
 
 type authKind int
@@ -59,6 +60,11 @@ type request struct {
 	form     url.Values
 }
 
+// client is where the request comes from, recorded on sessions it opens.
+func (rq *request) client() sb.Client {
+	return sb.Client{IP: rq.Actor.IP, UserAgent: rq.Actor.UserAgent}
+}
+
 // signedIn reports whether a person is signed in.
 func (rq *request) signedIn() bool { return rq.Actor.UserID != "" }
 
@@ -72,11 +78,12 @@ func (c *Console) wrap(p page) http.Handler {
 			return
 		}
 		if p.Auth != authNone && !rq.signedIn() {
-			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			} else {
-				http.Redirect(w, r, "/login", http.StatusSeeOther)
+			if r.Method == http.MethodGet && r.URL.Path != "/" {
+				// Where to go after log-in is remembered in a cookie, so that the
+				// redirect is to /login itself.
+				c.setCookie(w, nextCookie, url.QueryEscape(r.URL.RequestURI()), 10*time.Minute)
 			}
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
 		if rq.signedIn() {

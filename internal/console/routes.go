@@ -24,12 +24,14 @@ func (c *Console) pages() []page {
 		{"GET", "/signup", authNone, 0, c.signupPage, nil},
 		{"POST", "/signup", authNone, 0, c.signup, c.signupPage},
 		{"POST", "/logout", authSignedIn, 0, c.logout, nil},
+		{"GET", "/logout", authSignedIn, 0, c.logoutGet, nil},
 		{"GET", "/forgot", authNone, 0, c.forgotPage, nil},
 		{"POST", "/forgot", authNone, 0, c.forgot, c.forgotPage},
 		{"GET", "/reset/{token}", authNone, 0, c.resetPage, nil},
 		{"POST", "/reset/{token}", authNone, 0, c.reset, c.resetPage},
 
 		{"GET", "/invite/{token}", authNone, 0, c.invitePage, nil},
+		{"POST", "/invite/{token}", authNone, 0, c.inviteAny, c.invitePage},
 		{"POST", "/invite/{token}/accept", authSignedIn, 0, c.acceptInvite, c.invitePage},
 		{"POST", "/invite/{token}/signup", authNone, 0, c.inviteSignup, c.invitePage},
 		{"POST", "/invite/{token}/login", authNone, 0, c.inviteLogin, c.invitePage},
@@ -46,6 +48,7 @@ func (c *Console) pages() []page {
 
 		{"GET", "/w/{ws}/team", authWorkspace, view, c.team, nil},
 		{"POST", "/w/{ws}/team/invitations", authWorkspace, members, c.invite, c.team},
+		{"POST", "/w/{ws}/team", authWorkspace, members, c.invite, c.team},
 		{"POST", "/w/{ws}/team/invitations/{id}/resend", authWorkspace, members, c.resendInvitation, c.team},
 		{"POST", "/w/{ws}/team/invitations/{id}/revoke", authWorkspace, members, c.revokeInvitation, c.team},
 		{"POST", "/w/{ws}/team/members/{user_id}/role", authWorkspace, members, c.changeRole, c.team},
@@ -54,6 +57,7 @@ func (c *Console) pages() []page {
 		{"POST", "/w/{ws}/team/leave", authWorkspace, view, c.leave, c.team},
 
 		{"GET", "/w/{ws}/clients", authWorkspace, view, c.clients, nil},
+		{"POST", "/w/{ws}/clients", authWorkspace, sb.ActionCreateClients, c.createClient, c.clients},
 
 		{"GET", "/w/{ws}/settings", authWorkspace, edit, c.settings, nil},
 		{"POST", "/w/{ws}/settings", authWorkspace, edit, c.updateSettings, c.settings},

@@ -2,9 +2,14 @@ package console_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/switchboard/switchboard/internal/console"
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/storetest"
 )
 
 func TestSignUpLogInLogOut(t *testing.T) {
@@ -16,8 +21,11 @@ func TestSignUpLogInLogOut(t *testing.T) {
 			t.Fatalf("/ signed out goes to %q", p.Location())
 		}
 		p = anon.get("/w/ws_whatever/team")
-		if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
+		if p.Status != http.StatusSeeOther || p.Location() != "/login" {
 			t.Fatalf("a signed-out page: %d %q", p.Status, p.Location())
+		}
+		if p := anon.get("/logout"); p.Status != http.StatusSeeOther {
+			t.Fatalf("GET /logout signed out: %d", p.Status)
 		}
 		wantBody(t, anon.get("/login"), `name="email"`, `name="password"`, `href="/signup"`, `href="/forgot"`)
 		wantBody(t, anon.get("/signup"), `name="name"`, `name="email"`, `name="password"`, `href="/login"`)
@@ -69,6 +77,17 @@ func TestSignUpLogInLogOut(t *testing.T) {
 		p = c.post("/login", url.Values{"email": {"ann@example.com"}, "password": {"password-123"}, "next": {"//evil.example/"}})
 		if p.Location() != "/" {
 			t.Fatalf("log-in follows a foreign next: %q", p.Location())
+		}
+
+		// A page asked for while signed out is where log-in lands.
+		d := s.browser()
+		wantStatus(t, d.get("/w/"+ws+"/team"), http.StatusSeeOther)
+		p = d.post("/login", url.Values{"email": {"ann@example.com"}, "password": {"password-123"}})
+		if p.Location() != "/w/"+ws+"/team" {
+			t.Fatalf("log-in after a signed-out page goes to %q", p.Location())
+		}
+		if p := b.get("/logout"); p.Status != http.StatusMethodNotAllowed || p.Header.Get("Allow") != "POST" {
+			t.Fatalf("GET /logout: %d", p.Status)
 		}
 
 		// Log-out ends the session on the server.
@@ -144,4 +163,44 @@ func cookieHeader(h http.Header, name string) string {
 		}
 	}
 	return ""
+}
+
+// The JSON API is not the console's: a cross-origin API call with a bearer token is
+// the API's to answer (problem+json), not refused as a form.
+func TestAPIPassesThrough(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		b := s.signUp("Ann", "ann@example.com")
+		req, _ := http.NewRequest("POST", s.srv.URL+"/api/v1/auth/logout", nil)
+		req.Header.Set("Origin", "https://elsewhere.example")
+		req.Header.Set("Authorization", "Bearer "+b.token())
+		if p := b.do(req); p.Status != http.StatusNoContent {
+			t.Fatalf("API log-out with an Origin: %d %s", p.Status, p.Body)
+		}
+		p := b.get("/api/v1/nothing")
+		if p.Status != http.StatusNotFound || p.Header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("unknown API path: %d %s", p.Status, p.Header.Get("Content-Type"))
+		}
+		if p := b.get("/healthz"); p.Status != http.StatusOK {
+			t.Fatalf("healthz: %d", p.Status)
+		}
+	})
+}
+
+// Behind https the session cookie is Secure.
+func TestSecureCookieOnHTTPS(t *testing.T) {
+	storetest.Each(t, storetest.Options{Configure: configure}, func(t *testing.T, st *store.Store, clock *storetest.Clock) {
+		c, err := console.New(services(st), console.Config{BaseURL: "https://sb.example", Now: clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest("POST", "https://sb.example/signup", strings.NewReader(url.Values{"name": {"Ann"}, "email": {"ann@example.com"}, "password": {"password-123"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://sb.example")
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		ck := cookieHeader(rec.Header(), "sb_session")
+		if rec.Code != http.StatusSeeOther || !strings.Contains(ck, "Secure") || !strings.Contains(ck, "HttpOnly") {
+			t.Fatalf("%d, cookie %q", rec.Code, ck)
+		}
+	})
 }

@@ -25,3 +25,25 @@ func TestInkContrast(t *testing.T) {
 		}
 	}
 }
+
+func TestUsageBar(t *testing.T) {
+	b := func(n int64) *int64 { return &n }
+	for _, c := range []struct {
+		used   int64
+		budget *int64
+		pct    int
+		over   bool
+	}{
+		{0, nil, 0, false},
+		{30, b(1), 50, false},
+		{60, b(1), 100, false},
+		{61, b(1), 100, true},
+		{5, b(0), 100, true},
+		{0, b(0), 0, false},
+	} {
+		got := newUsageBar(c.used, c.budget)
+		if got.Pct != c.pct || got.Over != c.over {
+			t.Errorf("%d s of %v: %+v", c.used, c.budget, got)
+		}
+	}
+}

@@ -107,4 +107,18 @@ func (c *Console) clients(w http.ResponseWriter, r *http.Request, rq *request) e
 	return c.render(w, rq, "clients", v)
 }
 
-var _ = strings.TrimSpace
+// createClient is the clients page's own form: a client of this agency.
+func (c *Console) createClient(w http.ResponseWriter, r *http.Request, rq *request) error {
+	budget, err := optInt(r, "minute_budget")
+	if err != nil {
+		return err
+	}
+	parent := rq.WS.ID
+	in := sb.CreateWorkspaceInput{Name: r.PostFormValue("name"), Type: sb.WorkspaceSimple, Description: strings.TrimSpace(r.PostFormValue("description")),
+		MinuteBudget: budget, ParentID: &parent}
+	ws, err := c.Workspaces.CreateWorkspace(r.Context(), rq.Actor, in)
+	if err != nil {
+		return err
+	}
+	return c.ok(w, r, "The workspace "+ws.Name+" is ready.", "/w/"+ws.ID)
+}

@@ -19,7 +19,7 @@ const ResetPrefix = "sbp_"
 const (
 	resetWindow      = time.Hour
 	resetPerEmail    = 5
-	resetPerAddress  = 30
+	resetPerAddress  = 100
 	sessionTouchSkip = time.Minute // how often a session's last use is written
 )
 
