@@ -1,11 +1,13 @@
 package console
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 
 	sb "github.com/switchboard/switchboard/internal/switchboard"
@@ -38,8 +40,10 @@ func (c *Console) stageImport(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return sb.Errorf(sb.ECodeBadRequest, "Choose a CSV file to upload.")
 	}
-	p, err := c.Imports.StageImport(r.Context(), rq.Actor, rq.WS.ID, uploadParts{mr}, limit)
+	parts := uploadParts{mr: mr, form: url.Values{}}
+	p, err := c.Imports.StageImport(r.Context(), rq.Actor, rq.WS.ID, parts, limit)
 	if err != nil {
+		r.PostForm = parts.form // a refused upload shows its tags again
 		return err
 	}
 	c.flashRedirect(w, r, "File received: map its columns, then start the import.", true, wsURL(rq, "/contacts/import/", p.ID))
@@ -173,20 +177,31 @@ func (c *Console) importRejected(w http.ResponseWriter, r *http.Request, rq *req
 
 // uploadParts adapts the upload form to the domain's ImportParts; an empty file
 // input (no file chosen) is a clear refusal.
-type uploadParts struct{ mr *multipart.Reader }
+// The small parts (tags, default_region) are kept in form, to fill the form again.
+type uploadParts struct {
+	mr   *multipart.Reader
+	form url.Values
+}
 
 func (u uploadParts) NextPart() (string, io.Reader, error) {
-	for {
-		p, err := u.mr.NextPart()
-		if err != nil {
-			return "", nil, uploadErr(err)
-		}
-		name := p.FormName()
-		if name == "file" && p.FileName() == "" {
-			return "", nil, sb.Errorf(sb.ECodeValidation, "Choose a CSV file to upload.")
+	p, err := u.mr.NextPart()
+	if err != nil {
+		return "", nil, uploadErr(err)
+	}
+	name := p.FormName()
+	if name == "file" {
+		if p.FileName() == "" {
+			return "", nil, &sb.Error{Code: sb.ECodeValidation, Message: "Choose a CSV file to upload.",
+				Fields: []sb.FieldError{{Location: "body.file", Message: "Choose a CSV file."}}}
 		}
 		return name, errReader{p}, nil
 	}
+	b, err := io.ReadAll(io.LimitReader(errReader{p}, 64<<10+1))
+	if err != nil {
+		return "", nil, err
+	}
+	u.form.Add(name, string(b))
+	return name, bytes.NewReader(b), nil
 }
 
 type errReader struct{ r io.Reader }

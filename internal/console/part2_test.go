@@ -310,7 +310,11 @@ func TestPart2Import(t *testing.T) {
 		w := "/w/" + p.ws
 		mgr := p.byRole["manager"]
 		file := "Name,Cell Number,Labels\nAda,+14155550100,\"recall,vip\"\nBob,+14155550101,recall\nAda again,+14155550100,late\nBad,nope,\n"
-		res := mgr.upload(w+"/contacts/import", file, map[string]string{"tags": "spring"})
+		// An empty file: the upload form again, with the problem (422).
+		res := mgr.upload(w+"/contacts/import", "", map[string]string{"tags": "spring"})
+		wantStatus(t, res, 422)
+		wantBody(t, res, "The file is empty", `name="file"`, `value="spring"`)
+		res = mgr.upload(w+"/contacts/import", file, map[string]string{"tags": "spring"})
 		wantStatus(t, res, 303)
 		id := lastSegment(res.Location())
 		step := mgr.follow(res)
