@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -13,6 +14,27 @@ type contactsView struct {
 	Contacts []sb.Contact
 	Q, Tag   string
 	Next     string
+	// DoNotCall marks the contacts the store reports as do_not_call (read from
+	// their JSON, so that the field shows once the dialler adds it).
+	DoNotCall map[string]bool
+}
+
+// doNotCall reads do_not_call from the contacts' JSON.
+func doNotCall(list []sb.Contact) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range list {
+		b, err := json.Marshal(c)
+		if err != nil {
+			continue
+		}
+		var m struct {
+			DoNotCall bool `json:"do_not_call"`
+		}
+		if json.Unmarshal(b, &m) == nil && m.DoNotCall {
+			out[c.ID] = true
+		}
+	}
+	return out
 }
 
 // contacts lists contacts (q, tag, keyset paging by cursor); manager+ also gets
@@ -28,6 +50,7 @@ func (c *Console) contacts(w http.ResponseWriter, r *http.Request, rq *request) 
 		}
 	}
 	v.Contacts = list
+	v.DoNotCall = doNotCall(list)
 	if next != "" {
 		v.Next = withQuery(wsURL(rq, "/contacts"), "q", v.Q, "tag", v.Tag, "cursor", next)
 	}
@@ -53,8 +76,9 @@ func (c *Console) createContact(w http.ResponseWriter, r *http.Request, rq *requ
 
 type contactView struct {
 	Layout
-	Contact *sb.Contact
-	Tags    string
+	Contact   *sb.Contact
+	Tags      string
+	DoNotCall bool
 }
 
 // contact is one contact, with the edit and delete forms for manager+.
@@ -63,7 +87,7 @@ func (c *Console) contact(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	v := contactView{Contact: ct, Tags: strings.Join(ct.Tags, ", ")}
+	v := contactView{Contact: ct, Tags: strings.Join(ct.Tags, ", "), DoNotCall: doNotCall([]sb.Contact{*ct})[ct.ID]}
 	v.Layout = c.layout(rq, strings.TrimSpace(ct.FirstName+" "+ct.LastName+" "+ct.Phone))
 	return c.render(w, rq, "contact", v)
 }
