@@ -12,6 +12,7 @@ type report struct {
 	A           *sb.Analytics
 	Calls       chart
 	Minutes     chart
+	ByOutcome   stacked
 	Outcomes    []share
 	Assistants  []share
 	Clients     []share
@@ -31,6 +32,14 @@ func (c *Console) report(rq *request, a *sb.Analytics) report {
 		Calls:   barChart("chart-calls", "Calls per day", "calls", labels, calls, formatCount),
 		Minutes: barChart("chart-minutes", "Minutes per day", "minutes", labels, secs, formatMinutes),
 	}
+	perDay := make([][]int64, len(a.Series))
+	for i, p := range a.Series {
+		perDay[i] = make([]int64, len(sb.Outcomes))
+		for k, o := range sb.Outcomes {
+			perDay[i][k] = p.ByOutcome[o]
+		}
+	}
+	rp.ByOutcome = stackedChart("chart-outcomes", "Outcomes per day", "calls", labels, sb.Outcomes, perDay)
 	var top int64
 	for _, o := range sb.Outcomes {
 		top = max(top, a.Totals.ByOutcome[o])

@@ -262,3 +262,56 @@ func init() {
 	part2Funcs["campaignForm"] = campaignForm
 	part2Funcs["assistantForm"] = assistantForm
 }
+
+// stacked is a bar chart whose bars are stacked by series (calls by outcome).
+type stacked struct {
+	chart
+	Series []string
+	Days   []stackedDay
+}
+
+type stackedDay struct {
+	Label    string
+	Segments []segment
+	Values   []int64 // per series, for the data table
+}
+
+type segment struct {
+	X, Y, W, H int
+	Series     string
+	Value      int64
+}
+
+// stackedChart draws per label the values of each series stacked in one bar.
+func stackedChart(id, title, unit string, labels, series []string, values [][]int64) stacked {
+	totals := make([]float64, len(labels))
+	for i := range labels {
+		for _, v := range values[i] {
+			totals[i] += float64(v)
+		}
+	}
+	c := stacked{chart: barChart(id, title, unit, labels, totals, formatCount), Series: series}
+	var peak float64
+	for _, v := range totals {
+		peak = max(peak, v)
+	}
+	if peak == 0 {
+		peak = 1
+	}
+	const top, bottom = 10, 24
+	scale := float64(c.Height-top-bottom) / peak
+	for i, b := range c.Bars {
+		d := stackedDay{Label: labels[i], Values: values[i]}
+		y := c.Base
+		for k, v := range values[i] {
+			if v == 0 {
+				continue
+			}
+			h := max(int(float64(v)*scale), 1)
+			y -= h
+			d.Segments = append(d.Segments, segment{X: b.X, Y: y, W: b.W, H: h, Series: series[k], Value: v})
+		}
+		c.Days = append(c.Days, d)
+	}
+	return c
+}

@@ -214,7 +214,7 @@ func TestPart2PagesShowData(t *testing.T) {
 		wantBody(t, bad, "YYYY-MM-DD")
 
 		an := p.owner.get(w + "/analytics")
-		wantBody(t, an, `id="total-calls">1<`, "Receptionist Rita", "By assistant")
+		wantBody(t, an, `id="total-calls">1<`, "Receptionist Rita", "By assistant", "Outcomes per day", `class="seg o-completed" data-value="1"`)
 
 		c := p.byRole["member"].get(w + "/contacts?q=Ada")
 		wantBody(t, c, "Ada", "&#43;14155550100")

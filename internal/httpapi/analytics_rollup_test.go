@@ -40,7 +40,10 @@ func TestAgencyAnalyticsRollUp(t *testing.T) {
 			t.Fatalf("agency analytics %s", an.Raw)
 		}
 		series := an.Get("series").([]any)
-		if len(series) != 2 || series[0].(map[string]any)["calls"] != float64(2) || series[1].(map[string]any)["calls"] != float64(2) {
+		if len(series) != 2 || series[0].(map[string]any)["calls"] != float64(2) || series[1].(map[string]any)["calls"] != float64(2) ||
+			series[0].(map[string]any)["by_outcome"].(map[string]any)["completed"] != float64(2) ||
+			series[1].(map[string]any)["by_outcome"].(map[string]any)["busy"] != float64(1) ||
+			series[1].(map[string]any)["by_outcome"].(map[string]any)["no_answer"] != float64(1) {
 			t.Fatalf("series %s", an.Raw)
 		}
 		clients := an.Get("clients").([]any)

@@ -477,6 +477,10 @@ func (s *Store) Analytics(ctx context.Context, actor sb.Actor, workspaceID strin
 		}
 		for i := range a.Series {
 			a.Series[i].Start = fromDay.Add(time.Duration(i) * sb.Day)
+			a.Series[i].ByOutcome = make(map[string]int64, len(sb.Outcomes))
+			for _, o := range sb.Outcomes {
+				a.Series[i].ByOutcome[o] = 0
+			}
 		}
 		// An agency's analytics roll up its clients' calls (deleted ones too: their
 		// minutes count in the agency's usage), with a per-client breakdown.
@@ -524,6 +528,7 @@ func (s *Store) Analytics(ctx context.Context, actor sb.Actor, workspaceID strin
 			if i >= 0 && i < days {
 				a.Series[i].Calls += calls
 				a.Series[i].Seconds += seconds
+				a.Series[i].ByOutcome[outcome] += calls
 			}
 			a.Totals.Calls += calls
 			a.Totals.Seconds += seconds

@@ -291,6 +291,8 @@ type AnalyticsPoint struct {
 	Start   time.Time `json:"start"`
 	Calls   int64     `json:"calls"`
 	Seconds int64     `json:"seconds"`
+	// ByOutcome counts the day's calls by outcome (every outcome present).
+	ByOutcome map[string]int64 `json:"by_outcome"`
 }
 
 // AssistantStats are one assistant's figures over the range.
