@@ -268,6 +268,16 @@ func TestConsolePart2Journey(t *testing.T) {
 	b.run("dashboard", chromedp.Navigate(base+ws), chromedp.WaitVisible(chromedp.CSS("#chart-calls")))
 	b.want("Recent calls", "Running campaigns", "Spring recall")
 	b.shot("dashboard-calls")
+
+	// A running campaign's page follows its state by itself: paused through the
+	// API, the page shows it without a reload.
+	b.run("campaign page", chromedp.Navigate(base+ws+"/campaigns/"+campaign), chromedp.WaitVisible(chromedp.CSS("#campaign")))
+	b.eval("mark the page", `window.__same = "yes"`)
+	api.do("POST", api.base+"/campaigns/"+campaign+"/pause", nil)
+	b.waitFor("the status follows", `document.getElementById("campaign-status").textContent`, "paused", 30*time.Second)
+	if b.eval("same page", `window.__same || ""`) != "yes" {
+		t.Fatal("the campaign page was reloaded")
+	}
 }
 
 // apiClient is the voice engine's side: the JSON API with a bearer token.

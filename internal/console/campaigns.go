@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -165,4 +166,16 @@ func (c *Console) deleteCampaign(w http.ResponseWriter, r *http.Request, rq *req
 	}
 	c.flashRedirect(w, r, "Campaign deleted.", true, wsURL(rq, "/campaigns"))
 	return nil
+}
+
+// campaignProgress is the campaign as JSON, the same document as the API's GET
+// campaigns/{id}, for the page's script to follow a running campaign.
+func (c *Console) campaignProgress(w http.ResponseWriter, r *http.Request, rq *request) error {
+	x, err := c.Campaigns.GetCampaign(r.Context(), rq.Actor, rq.WS.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	return json.NewEncoder(w).Encode(x)
 }

@@ -118,6 +118,7 @@ func TestPart2PagesByRole(t *testing.T) {
 			{w + "/contacts/import", "manager"},
 			{w + "/campaigns", "member"},
 			{w + "/campaigns/" + d.campaign, "member"},
+			{w + "/campaigns/" + d.campaign + "/progress", "member"},
 			{w + "/assistants", "member"},
 			{w + "/assistants/" + d.assistant, "member"},
 			{w + "/workflows", "member"},
@@ -221,7 +222,12 @@ func TestPart2PagesShowData(t *testing.T) {
 		wantNoBody(t, p.byRole["member"].get(w+"/contacts?tag=nope"), "&#43;14155550100")
 
 		cp := p.byRole["member"].get(w + "/campaigns/" + d.campaign)
-		wantBody(t, cp, "Spring recall", `id="audience">1 contacts`, "Receptionist Rita")
+		wantBody(t, cp, "Spring recall", `id="audience">1 contacts`, "Receptionist Rita", `data-progress-url="`+w+`/campaigns/`+d.campaign+`/progress"`, "/assets/progress.")
+		js := p.byRole["member"].get(w + "/campaigns/" + d.campaign + "/progress")
+		if !strings.HasPrefix(js.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("campaign progress: %s", js.Header.Get("Content-Type"))
+		}
+		wantBody(t, js, `"status":"draft"`, `"audience_size":1`)
 	})
 }
 

@@ -100,6 +100,7 @@ func (c *Console) pages() []page {
 		{"GET", "/w/{ws}/campaigns", authWorkspace, sb.ActionViewResources, c.campaigns, nil},
 		{"POST", "/w/{ws}/campaigns", authWorkspace, sb.ActionEditCampaigns, c.createCampaign, c.campaigns},
 		{"GET", "/w/{ws}/campaigns/{id}", authWorkspace, sb.ActionViewResources, c.campaign, nil},
+		{"GET", "/w/{ws}/campaigns/{id}/progress", authWorkspace, sb.ActionViewResources, c.campaignProgress, nil},
 		{"POST", "/w/{ws}/campaigns/{id}", authWorkspace, sb.ActionEditCampaigns, c.updateCampaign, c.campaign},
 		{"POST", "/w/{ws}/campaigns/{id}/delete", authWorkspace, sb.ActionEditCampaigns, c.deleteCampaign, nil},
 		{"POST", "/w/{ws}/campaigns/{id}/{action}", authWorkspace, sb.ActionUseCampaigns, c.campaignAction, nil},

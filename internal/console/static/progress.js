@@ -1,5 +1,6 @@
-// Switchboard console: moves the import progress bar by itself. Without this
-// script the page shows the same state on every reload.
+// Switchboard console: moves the import progress bar, and a running campaign's
+// status and progress, by themselves. Without this script the page shows the same
+// state on every reload.
 "use strict";
 (function () {
   var box = document.getElementById("import");
@@ -34,4 +35,32 @@
       .catch(function () { setTimeout(tick, 2000); });
   }
   if (!done(box.getAttribute("data-status"))) { tick(); }
+})();
+(function () {
+  var box = document.getElementById("campaign");
+  if (!box || !window.fetch) { return; }
+  var url = box.getAttribute("data-progress-url");
+  function live(s) { return s === "running" || s === "paused"; }
+  function tick() {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (c) {
+        var st = document.getElementById("campaign-status");
+        if (st) { st.textContent = c.status; }
+        box.setAttribute("data-status", c.status);
+        var p = c.progress || {};
+        Object.keys(p).forEach(function (k) {
+          var el = box.querySelector('[data-count="' + k + '"]');
+          if (el) { el.textContent = p[k]; }
+        });
+        var bar = box.querySelector("[data-bar]");
+        if (bar && p.audience !== undefined) {
+          bar.max = p.audience;
+          bar.value = (p.completed || 0) + (p.failed || 0) + (p.do_not_call || 0);
+        }
+        if (live(c.status)) { setTimeout(tick, 2000); }
+      })
+      .catch(function () { setTimeout(tick, 5000); });
+  }
+  if (live(box.getAttribute("data-status"))) { setTimeout(tick, 2000); }
 })();
