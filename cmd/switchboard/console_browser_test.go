@@ -59,10 +59,21 @@ type devServer struct {
 
 func startDevServer(t *testing.T, bin string) *devServer {
 	t.Helper()
+	return startServerWith(t, bin, nil, "--dev", "--dev-smtp-addr", "127.0.0.1:0")
+}
+
+// startServerWith starts the binary with extra flags and environment variables;
+// with --dev it also waits for the mail catcher's address.
+func startServerWith(t *testing.T, bin string, env []string, flags ...string) *devServer {
+	t.Helper()
 	dbArgs := []string{"--data-dir", t.TempDir()}
-	args := append([]string{"serve", "--dev", "--addr", "127.0.0.1:0", "--dev-smtp-addr", "127.0.0.1:0"}, dbArgs...)
+	args := append(append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...), dbArgs...)
+	dev := false
+	for _, f := range flags {
+		dev = dev || f == "--dev"
+	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +113,7 @@ func startDevServer(t *testing.T, bin string) *devServer {
 		close(s.done)
 	}()
 	d := &devServer{server: s, dbArgs: dbArgs, bin: bin}
-	for d.base == "" || d.smtpHost == "" {
+	for d.base == "" || (dev && d.smtpHost == "") {
 		select {
 		case d.base = <-addr:
 		case c := <-catcher:

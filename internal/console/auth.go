@@ -35,10 +35,6 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, rq *request) erro
 }
 
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if rq.signedIn() && rq.problem == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return nil
-	}
 	next := r.FormValue("next")
 	return c.render(w, rq, "login", authView{Layout: c.layout(rq, "Log in"), Next: next})
 }
@@ -75,10 +71,6 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) err
 }
 
 func (c *Console) signupPage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if rq.signedIn() && rq.problem == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return nil
-	}
 	return c.render(w, rq, "signup", authView{Layout: c.layout(rq, "Sign up")})
 }
 
@@ -103,8 +95,7 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err := c.Users.LogOut(r.Context(), rq.Actor); err != nil {
 		return err
 	}
-	c.setCookie(w, sessionCookie, "", -1)
-	c.setCookie(w, lastWSCookie, "", -1)
+	c.setCookie(w, sessionCookie, "", -1) // sb_ws stays: the next log-in here returns to it
 	c.flashRedirect(w, r, "You are logged out.", true, "/login")
 	return nil
 }

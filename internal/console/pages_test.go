@@ -100,7 +100,7 @@ func TestEveryPageEveryRole(t *testing.T) {
 		}
 		// Pages of one's own: every signed-in person.
 		for _, role := range roles {
-			for _, path := range []string{"/account", "/w/new"} {
+			for _, path := range []string{"/account", "/w/new", "/login", "/signup", "/forgot"} {
 				if p := tm.byRole[role].get(path); p.Status != http.StatusOK {
 					t.Errorf("%s as %s: %d", path, role, p.Status)
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/internal/console"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/storetest"
+	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
 func TestSignUpLogInLogOut(t *testing.T) {
@@ -201,6 +202,38 @@ func TestSecureCookieOnHTTPS(t *testing.T) {
 		ck := cookieHeader(rec.Header(), "sb_session")
 		if rec.Code != http.StatusSeeOther || !strings.Contains(ck, "Secure") || !strings.Contains(ck, "HttpOnly") {
 			t.Fatalf("%d, cookie %q", rec.Code, ck)
+		}
+	})
+}
+
+// / goes to the last workspace opened, also after logging out and in again.
+func TestHomeGoesToLastWorkspace(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		b := s.signUp("Ann", "ann@example.com")
+		first := b.firstWorkspace()
+		me, _ := s.store.Me(t.Context(), b.actor())
+		if _, err := s.store.SetPlan(t.Context(), sb.Actor{Operator: true}, me.Accounts[0].ID, sb.PlanPro); err != nil {
+			t.Fatal(err)
+		}
+		p := b.post("/w/new", url.Values{"name": {"Second"}, "type": {"simple"}})
+		second := strings.TrimPrefix(p.Location(), "/w/")
+		wantStatus(t, b.get("/w/"+second), http.StatusOK)
+		if p := b.get("/"); p.Location() != "/w/"+second {
+			t.Fatalf("/ goes to %q, want the last opened /w/%s", p.Location(), second)
+		}
+		wantStatus(t, b.get("/w/"+first), http.StatusOK)
+		wantStatus(t, b.post("/logout", nil), http.StatusSeeOther)
+		wantStatus(t, b.post("/login", url.Values{"email": {"ann@example.com"}, "password": {"password-123"}}), http.StatusSeeOther)
+		if p := b.get("/"); p.Location() != "/w/"+first {
+			t.Fatalf("/ after log-in again goes to %q, want /w/%s", p.Location(), first)
+		}
+		// Someone else on the same browser is not sent to a workspace they are not in.
+		wantStatus(t, b.post("/logout", nil), http.StatusSeeOther)
+		c := s.signUp("Bob", "bob@example.com")
+		c.http.Jar = b.http.Jar
+		wantStatus(t, c.post("/login", url.Values{"email": {"bob@example.com"}, "password": {"password-123"}}), http.StatusSeeOther)
+		if p := c.get("/"); p.Location() == "/w/"+first {
+			t.Fatal("/ sent another person to the previous person's workspace")
 		}
 	})
 }

@@ -10,6 +10,9 @@ import (
 // requestPasswordReset answers 202 whether or not the email is known; a known one
 // gets a link by system mail.
 func (s *Server) requestPasswordReset(w http.ResponseWriter, r *http.Request, a actorT) error {
+	if s.People == nil {
+		return sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint.")
+	}
 	var in sb.PasswordResetInput
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -22,6 +25,9 @@ func (s *Server) requestPasswordReset(w http.ResponseWriter, r *http.Request, a 
 }
 
 func (s *Server) confirmPasswordReset(w http.ResponseWriter, r *http.Request, a actorT) error {
+	if s.People == nil {
+		return sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint.")
+	}
 	var in sb.ResetConfirmInput
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -36,6 +42,9 @@ func (s *Server) confirmPasswordReset(w http.ResponseWriter, r *http.Request, a 
 // changePassword: a wrong current password is 403 invalid_credentials here (the
 // caller is signed in), unlike log-in's 401.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, a actorT) error {
+	if s.People == nil {
+		return sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint.")
+	}
 	var in sb.PasswordChangeInput
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -56,6 +65,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, a actorT
 }
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, a actorT) error {
+	if s.People == nil {
+		return sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint.")
+	}
 	items, err := s.People.ListSessions(r.Context(), a)
 	if err != nil {
 		return err
@@ -66,6 +78,9 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, a actorT) 
 }
 
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request, a actorT) error {
+	if s.People == nil {
+		return sb.Errorf(sb.ECodeNotFound, "There is no such API endpoint.")
+	}
 	if err := s.People.EndSession(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}

@@ -21,3 +21,17 @@ document.addEventListener("submit", function (e) {
     e.preventDefault();
   }
 });
+// White label: the preview follows the form as it is typed.
+(function () {
+  var p = document.getElementById("preview");
+  if (!p) { return; }
+  var name = document.getElementById("brand_name");
+  var color = document.getElementById("primary_color");
+  var label = p.querySelector(".bar span");
+  function update() {
+    if (name && label) { label.textContent = name.value || "Switchboard"; }
+    if (color && /^#[0-9a-fA-F]{6}$/.test(color.value)) { p.style.setProperty("--brand", color.value); }
+  }
+  if (name) { name.addEventListener("input", update); }
+  if (color) { color.addEventListener("input", update); }
+})();
