@@ -317,12 +317,15 @@ func (a *apiClient) login(email, password string) string {
 func (a *apiClient) report(ext string, start time.Time, seconds int, assistant, campaign string) string {
 	body := map[string]any{"external_id": ext, "direction": "outbound", "from": "+14155550100", "to": "+14155551000",
 		"started_at": start.Format(time.RFC3339), "ended_at": start.Add(time.Duration(seconds) * time.Second).Format(time.RFC3339),
-		"outcome": "completed", "recording_url": "https://recordings.example.com/" + ext + ".mp3",
+		"outcome": map[string]string{"call-2": "busy", "call-3": "voicemail"}[ext], "recording_url": "https://recordings.example.com/" + ext + ".mp3",
 		"transcript": []map[string]any{
 			{"speaker": "assistant", "text": "Hello, this is Rita from the clinic.", "at_ms": 0},
 			{"speaker": "user", "text": "I would like to book a cleaning.", "at_ms": 2100},
 			{"speaker": "assistant", "text": "Tuesday at " + strconv.Itoa(9+len(ext)%3) + " works.", "at_ms": 5400},
 		}}
+	if body["outcome"] == "" {
+		body["outcome"] = "completed"
+	}
 	if assistant != "" {
 		body["assistant_id"] = assistant
 	}
