@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -411,5 +412,63 @@ func TestPart2AgencyAnalytics(t *testing.T) {
 		page = owner.get("/w/" + client.ID + "/analytics")
 		wantBody(t, page, `id="total-calls">2<`)
 		wantNoBody(t, page, "By client")
+	})
+}
+
+// The lists page by keyset: following "next" links visits every row once, and
+// the links keep the filters.
+func TestPart2Paging(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		ctx := context.Background()
+		owner := s.signUp("Olga Owner", "owner@example.com")
+		ws := owner.firstWorkspace()
+		start := s.clock.Now().Add(-200 * time.Second)
+		if err := s.store.SeedCallsForTest(ctx, ws, 120, start.UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.store.SeedManyContactsForTest(ctx, ws, 130, s.clock.Now().UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
+		next := regexp.MustCompile(`href="([^"]+)" rel="next"`)
+		walk := func(path string, row *regexp.Regexp) map[string]int {
+			seen := map[string]int{}
+			for pages := 0; path != ""; pages++ {
+				if pages > 10 {
+					t.Fatalf("too many pages")
+				}
+				p := owner.get(path)
+				wantStatus(t, p, 200)
+				for _, m := range row.FindAllStringSubmatch(p.Body, -1) {
+					seen[m[1]]++
+				}
+				path = ""
+				if m := next.FindStringSubmatch(p.Body); m != nil {
+					path = strings.ReplaceAll(m[1], "&amp;", "&")
+				}
+			}
+			return seen
+		}
+		callRe := regexp.MustCompile(`href="/w/` + ws + `/calls/(cal_[^"]+)"`)
+		contactRe := regexp.MustCompile(`name="contact_ids" value="(con_[^"]+)"`)
+		for _, c := range []struct {
+			path string
+			re   *regexp.Regexp
+			want int
+		}{
+			{"/w/" + ws + "/calls", callRe, 120},
+			{"/w/" + ws + "/calls?outcome=busy", callRe, 18}, // every seventh of 120
+			{"/w/" + ws + "/contacts", contactRe, 130},
+			{"/w/" + ws + "/contacts?tag=vip", contactRe, 13},
+		} {
+			seen := walk(c.path, c.re)
+			if len(seen) != c.want {
+				t.Errorf("%s: %d rows, want %d", c.path, len(seen), c.want)
+			}
+			for id, n := range seen {
+				if n != 1 {
+					t.Errorf("%s: %s shown %d times", c.path, id, n)
+				}
+			}
+		}
 	})
 }
