@@ -472,3 +472,23 @@ func TestPart2Paging(t *testing.T) {
 		}
 	})
 }
+
+// Part 2's forms are refused from another site like every form of the console.
+func TestPart2CrossOrigin(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		owner := s.signUp("Olga Owner", "owner@example.com")
+		ws := owner.firstWorkspace()
+		for _, path := range []string{"/w/" + ws + "/contacts", "/w/" + ws + "/campaigns", "/w/" + ws + "/contacts/import"} {
+			req, _ := http.NewRequest("POST", s.srv.URL+path, strings.NewReader(url.Values{"name": {"X"}, "phone": {"+14155550100"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", "https://evil.example")
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			if p := owner.do(req); p.Status != http.StatusForbidden {
+				t.Errorf("cross-site POST %s: %d", path, p.Status)
+			}
+		}
+		if list, _, _ := s.store.ListContacts(context.Background(), owner.actor(), ws, sb.ContactFilter{}); len(list) != 0 {
+			t.Fatalf("a cross-site form added contacts: %d", len(list))
+		}
+	})
+}
