@@ -86,6 +86,7 @@ func BenchmarkListPages(b *testing.B) {
 				{"contacts/deep", deep(w + "/contacts")},
 				{"contacts/tag", w + "/contacts?tag=vip"},
 				{"contacts/search", w + "/contacts?q=Person%20123"},
+				{"contacts/search-none", w + "/contacts?q=nobody"},
 				{"dashboard", w},
 				{"analytics", w + "/analytics"},
 			} {
