@@ -141,11 +141,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Logger:         logger,
 		Metrics:        m,
 	})
-	con, err := console.New(console.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st, People: st, Brands: st}, console.Config{
+	con, err := console.New(console.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st, People: st, Brands: st,
+		Calls: st, Contacts: st, Imports: st, Campaigns: st, Assistants: st, Workflows: st}, console.Config{
 		BaseURL: cfg.BaseURL,
 		Logger:  logger,
 		API:     api,
 		DevMail: cfg.Dev,
+		// Console part 2: the CSV import page's upload limit.
+		ImportMaxBytes: cfg.ImportMaxBytes,
 	})
 	if err != nil {
 		return err

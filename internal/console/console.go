@@ -32,6 +32,14 @@ type Services struct {
 	// Brands is optional: the brand a workspace's pages show to every member, and the
 	// brand of a custom domain's log-in page.
 	Brands sb.BrandService
+
+	// Part 2 (calls, analytics, contacts, imports, campaigns, assistants, workflows).
+	Calls      sb.CallService
+	Contacts   sb.ContactService
+	Imports    sb.ImportStager
+	Campaigns  sb.CampaignService
+	Assistants sb.AssistantService
+	Workflows  sb.WorkflowService
 }
 
 // Config configures the console.
@@ -44,6 +52,8 @@ type Config struct {
 	API http.Handler
 	// DevMail, when set, is the --dev mail catcher's page, linked from the console.
 	DevMail bool
+	// ImportMaxBytes limits a CSV upload (0: the store's default, 100 MB).
+	ImportMaxBytes int64
 }
 
 // Console is the console's http.Handler.

@@ -31,7 +31,8 @@ type site struct {
 }
 
 func services(s *store.Store) console.Services {
-	return console.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Invitations: s, SMTP: s, WhiteLabel: s, People: s, Brands: s}
+	return console.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Invitations: s, SMTP: s, WhiteLabel: s, People: s, Brands: s,
+		Calls: s, Contacts: s, Imports: s, Campaigns: s, Assistants: s, Workflows: s}
 }
 
 // eachSite runs fn against the console on every available database.
@@ -87,7 +88,8 @@ func startCatcher(t *testing.T) *mail.Catcher {
 }
 
 func newSite(t testing.TB, st *store.Store, clock *storetest.Clock) *site {
-	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st},
+	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st,
+		Calls: st, Contacts: st, Campaigns: st, Assistants: st, Workflows: st},
 		httpapi.Config{OperatorToken: operatorToken, Now: clock.Now})
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()

@@ -53,6 +53,9 @@ func parseTemplates(static *staticFiles) (*templates, error) {
 			return *p
 		},
 	}
+	for k, f := range part2Funcs {
+		funcs[k] = f
+	}
 	t := &templates{pages: map[string]*template.Template{}}
 	names, err := fs.Glob(files, "templates/*.html")
 	if err != nil {
@@ -63,7 +66,7 @@ func parseTemplates(static *staticFiles) (*templates, error) {
 		if base == "layout" {
 			continue
 		}
-		p, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/layout.html", n)
+		p, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts/*.html", n)
 		if err != nil {
 			return nil, err
 		}
@@ -307,7 +310,7 @@ func (c *Console) pageHeaders(w http.ResponseWriter, rq *request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-"+nonce+"'; img-src 'self' https: data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-"+nonce+"'; img-src 'self' https: data:; media-src 'self' https:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 }
 
 type errorView struct {

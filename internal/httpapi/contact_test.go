@@ -350,6 +350,10 @@ func TestContactImport(t *testing.T) {
 		if st.Str("status") != "completed" || num(st, "rows_imported") != 4 || num(st, "rows_rejected") != 5 || num(st, "rows_total") != 9 {
 			t.Fatalf("status: %s", st.Raw)
 		}
+		// Ada and Cat are new, Bob was there, Ada2 repeats Ada's phone.
+		if num(st, "rows_created") != 2 || num(st, "rows_updated") != 1 || num(st, "rows_duplicate") != 1 {
+			t.Fatalf("created/updated/duplicate: %s", st.Raw)
+		}
 		cs := byPhone(a.contacts(ws, owner.Token, ""))
 		if len(cs) != 3 {
 			t.Fatalf("contacts: %v", cs)

@@ -489,42 +489,87 @@ func (s *Store) Analytics(ctx context.Context, actor sb.Actor, workspaceID strin
 		}
 		for i := range a.Series {
 			a.Series[i].Start = fromDay.Add(time.Duration(i) * sb.Day)
+			a.Series[i].ByOutcome = make(map[string]int64, len(sb.Outcomes))
+			for _, o := range sb.Outcomes {
+				a.Series[i].ByOutcome[o] = 0
+			}
 		}
-		rows, err := t.query(ctx, `SELECT day, outcome, calls, seconds FROM call_stats_daily WHERE workspace_id = ? AND day >= ? AND day < ?`,
-			w.ID, fromDay.UnixMicro(), toDay.UnixMicro())
+		// An agency's analytics roll up its clients' calls (deleted ones too: their
+		// minutes count in the agency's usage), with a per-client breakdown.
+		a.Clients = []sb.ClientStats{}
+		scope := `workspace_id = ?`
+		scopeArgs := []any{w.ID}
+		clientAt := map[string]int{}
+		if w.Type == sb.WorkspaceAgency {
+			scope = `workspace_id IN (SELECT id FROM workspaces WHERE account_id = ? AND (id = ? OR parent_id = ?))`
+			scopeArgs = []any{w.AccountID, w.ID, w.ID}
+			crows, err := t.query(ctx, `SELECT id, name, deleted_at IS NOT NULL FROM workspaces WHERE account_id = ? AND parent_id = ? ORDER BY name, id`, w.AccountID, w.ID)
+			if err != nil {
+				return err
+			}
+			for crows.Next() {
+				cs := sb.ClientStats{ByOutcome: map[string]int64{}}
+				if err := crows.Scan(&cs.WorkspaceID, &cs.Name, &cs.Deleted); err != nil {
+					crows.Close()
+					return err
+				}
+				for _, o := range sb.Outcomes {
+					cs.ByOutcome[o] = 0
+				}
+				clientAt[cs.WorkspaceID] = len(a.Clients)
+				a.Clients = append(a.Clients, cs)
+			}
+			crows.Close()
+			if err := crows.Err(); err != nil {
+				return err
+			}
+		}
+		rows, err := t.query(ctx, `SELECT workspace_id, day, outcome, calls, seconds FROM call_stats_daily WHERE `+scope+` AND day >= ? AND day < ?`,
+			append(scopeArgs, fromDay.UnixMicro(), toDay.UnixMicro())...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var day, calls, seconds int64
-			var outcome string
-			if err := rows.Scan(&day, &outcome, &calls, &seconds); err != nil {
+			var wsID, outcome string
+			if err := rows.Scan(&wsID, &day, &outcome, &calls, &seconds); err != nil {
 				return err
 			}
 			i := int(toTime(day).Sub(fromDay) / sb.Day)
 			if i >= 0 && i < days {
 				a.Series[i].Calls += calls
 				a.Series[i].Seconds += seconds
+				a.Series[i].ByOutcome[outcome] += calls
 			}
 			a.Totals.Calls += calls
 			a.Totals.Seconds += seconds
 			a.Totals.ByOutcome[outcome] += calls
+			if k, ok := clientAt[wsID]; ok {
+				c := &a.Clients[k]
+				c.Calls += calls
+				c.Seconds += seconds
+				c.ByOutcome[outcome] += calls
+			} else {
+				a.Own.Calls += calls
+				a.Own.Seconds += seconds
+			}
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
 		rows.Close()
-		rows, err = t.query(ctx, `SELECT assistant_id, SUM(calls), SUM(seconds) FROM call_stats_assistant_daily
-			WHERE workspace_id = ? AND day >= ? AND day < ? GROUP BY assistant_id ORDER BY 2 DESC, assistant_id`,
-			w.ID, fromDay.UnixMicro(), toDay.UnixMicro())
+		rows, err = t.query(ctx, `SELECT s.workspace_id, s.assistant_id, COALESCE(MAX(x.name), ''), SUM(s.calls), SUM(s.seconds)
+			FROM call_stats_assistant_daily s LEFT JOIN assistants x ON x.workspace_id = s.workspace_id AND x.id = s.assistant_id
+			WHERE s.`+scope+` AND s.day >= ? AND s.day < ? GROUP BY s.workspace_id, s.assistant_id ORDER BY 4 DESC, s.assistant_id`,
+			append(scopeArgs, fromDay.UnixMicro(), toDay.UnixMicro())...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var st sb.AssistantStats
-			if err := rows.Scan(&st.AssistantID, &st.Calls, &st.Seconds); err != nil {
+			if err := rows.Scan(&st.WorkspaceID, &st.AssistantID, &st.Name, &st.Calls, &st.Seconds); err != nil {
 				return err
 			}
 			a.ByAsst = append(a.ByAsst, st)

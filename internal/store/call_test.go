@@ -548,7 +548,7 @@ func TestAnalyticsByAssistantAndDays(t *testing.T) {
 				t.Fatalf("series[%d] %+v, want %+v", i, an.Series[i], want)
 			}
 		}
-		wantAsst := []sb.AssistantStats{{AssistantID: ada, Calls: 2, Seconds: 150}, {AssistantID: bob, Calls: 1, Seconds: 45}}
+		wantAsst := []sb.AssistantStats{{AssistantID: ada, Calls: 2, Seconds: 150, Name: "Ada", WorkspaceID: ws}, {AssistantID: bob, Calls: 1, Seconds: 45, Name: "Bob", WorkspaceID: ws}}
 		if fmt.Sprint(an.ByAsst) != fmt.Sprint(wantAsst) {
 			t.Fatalf("by_assistant %+v, want %+v", an.ByAsst, wantAsst)
 		}

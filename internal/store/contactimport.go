@@ -26,7 +26,7 @@ const DefaultImportMaxBytes = 100 << 20
 
 const importColumns = `id, workspace_id, status, error, tags, default_region, mapping, header, size_bytes, chunk_size,
 	read_offset, rows_read, rows_total, rows_imported, rows_rejected, created_by_type, created_by_id, created_by_email,
-	created_at, updated_at, completed_at`
+	created_at, updated_at, completed_at, rows_updated, rows_duplicate`
 
 // importRow is an import as stored.
 type importRow struct {
@@ -46,10 +46,11 @@ func scanImport(sc interface{ Scan(...any) error }) (*importRow, error) {
 	var completed sql.NullInt64
 	err := sc.Scan(&r.ID, &r.WorkspaceID, &r.Status, &r.Error, &tags, &r.DefaultRegion, &mapping, &header, &r.SizeBytes, &r.ChunkSize,
 		&r.ReadOffset, &r.RowsRead, &r.RowsTotal, &r.RowsImported, &r.RowsRejected, &r.ByType, &r.ByID, &r.ByEmail,
-		&created, &updated, &completed)
+		&created, &updated, &completed, &r.RowsUpdated, &r.RowsDuplicate)
 	if err != nil {
 		return nil, err
 	}
+	r.RowsCreated = max(r.RowsImported-r.RowsUpdated-r.RowsDuplicate, 0)
 	r.CreatedAt, r.UpdatedAt, r.CompletedAt = toTime(created), toTime(updated), toTimePtr(completed)
 	if err := json.Unmarshal([]byte(tags), &r.Tags); err != nil {
 		return nil, err
@@ -152,6 +153,11 @@ func (s *Store) WriteRejected(ctx context.Context, actor sb.Actor, workspaceID, 
 // that a slow client never holds the write lock, checks its header, and queues it.
 // An upload that fails half-way is removed.
 func (s *Store) StartImport(ctx context.Context, actor sb.Actor, workspaceID string, parts sb.ImportParts, maxBytes int64) (*sb.ContactImport, error) {
+	return s.startImport(ctx, actor, workspaceID, parts, maxBytes, false)
+}
+
+// startImport is StartImport; stage keeps the upload aside (importstage.go).
+func (s *Store) startImport(ctx context.Context, actor sb.Actor, workspaceID string, parts sb.ImportParts, maxBytes int64, stage bool) (*sb.ContactImport, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultImportMaxBytes
 	}
@@ -174,7 +180,7 @@ func (s *Store) StartImport(ctx context.Context, actor sb.Actor, workspaceID str
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.receiveImport(ctx, workspaceID, id, parts, maxBytes)
+	out, err := s.receiveImport(ctx, workspaceID, id, parts, maxBytes, stage)
 	if err != nil {
 		cleanup := context.WithoutCancel(ctx)
 		s.update(cleanup, func(t *tx) error {
@@ -189,7 +195,7 @@ func (s *Store) StartImport(ctx context.Context, actor sb.Actor, workspaceID str
 	return out, nil
 }
 
-func (s *Store) receiveImport(ctx context.Context, workspaceID, id string, parts sb.ImportParts, maxBytes int64) (*sb.ContactImport, error) {
+func (s *Store) receiveImport(ctx context.Context, workspaceID, id string, parts sb.ImportParts, maxBytes int64, stage bool) (*sb.ContactImport, error) {
 	var opts sb.ImportOptions
 	var head []byte
 	var size int64
@@ -251,7 +257,13 @@ func (s *Store) receiveImport(ctx context.Context, workspaceID, id string, parts
 	if !gotFile {
 		return nil, sb.Errorf(sb.ECodeValidation, "Send the CSV file in a multipart part named \"file\".")
 	}
-	header, _, _, err := readImportHeader(bytes.NewReader(head), opts.Mapping)
+	var header []string
+	var err error
+	if stage {
+		header, err = stagedHeader(head)
+	} else {
+		header, _, _, err = readImportHeader(bytes.NewReader(head), opts.Mapping)
+	}
 	if err != nil {
 		if len(head) == importHeadSize && size > importHeadSize && errors.Is(err, errNoHeader) {
 			return nil, sb.Errorf(sb.ECodeValidation, "The header row is longer than 64 KB; check the file is CSV.")
@@ -264,13 +276,21 @@ func (s *Store) receiveImport(ctx context.Context, workspaceID, id string, parts
 		tags, _ := json.Marshal(sb.NormalizeTags(opts.Tags))
 		mapping, _ := json.Marshal(opts.Mapping)
 		hdr, _ := json.Marshal(header)
-		res, err := t.exec(ctx, `UPDATE contact_imports SET status = 'queued', tags = ?, default_region = ?, mapping = ?, header = ?, size_bytes = ?, rows_total = ?, updated_at = ?
-			WHERE workspace_id = ? AND id = ? AND status = 'uploading'`, string(tags), opts.DefaultRegion, string(mapping), string(hdr), size, total, t.now.UnixMicro(), workspaceID, id)
+		status := sb.ImportQueued
+		if stage {
+			status = importStaged
+		}
+		res, err := t.exec(ctx, `UPDATE contact_imports SET status = ?, tags = ?, default_region = ?, mapping = ?, header = ?, size_bytes = ?, rows_total = ?, updated_at = ?
+			WHERE workspace_id = ? AND id = ? AND status = 'uploading'`, status, string(tags), opts.DefaultRegion, string(mapping), string(hdr), size, total, t.now.UnixMicro(), workspaceID, id)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return sb.NotFound("Import")
+		}
+		if stage {
+			out = &sb.ContactImport{ID: id, Status: importStaged, RowsTotal: total, SizeBytes: size, Tags: sb.NormalizeTags(opts.Tags), DefaultRegion: opts.DefaultRegion}
+			return nil
 		}
 		r, err := t.loadImport(ctx, workspaceID, id)
 		if err != nil {

@@ -395,13 +395,16 @@ func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan pa
 	// failed batch resumes from the stored offset when the import is claimed again.
 	err := j.w.s.runOnce(ctx, db, false, func(t *tx) error {
 		imported, rejected = 0, 0
+		var n importCounts
 		b, rows := first, 0
 		for {
-			i, r, err := j.writeChunk(ctx, t, b.recs)
+			c, err := j.writeChunk(ctx, t, b.recs)
 			if err != nil {
 				return err
 			}
-			imported, rejected, rows = imported+i, rejected+r, rows+len(b.recs)
+			imported, rejected, rows = imported+c.imported, rejected+c.rejected, rows+len(b.recs)
+			n.updated += c.updated
+			n.duplicate += c.duplicate
 			if b.eof || rows >= j.w.BatchRows {
 				break
 			}
@@ -420,8 +423,9 @@ func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan pa
 		}
 		eof = b.eof
 		now := t.now.UnixMicro()
-		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?`
-		args := []any{b.offset, b.rowsRead, imported, rejected, now}
+		set := `read_offset = ?, rows_read = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ?, updated_at = ?,
+			rows_updated = rows_updated + ?, rows_duplicate = rows_duplicate + ?`
+		args := []any{b.offset, b.rowsRead, imported, rejected, now, n.updated, n.duplicate}
 		if eof {
 			set += `, status = 'completed', rows_total = rows_imported + rows_rejected + ?, completed_at = ?, lease_owner = NULL, locked_until = NULL`
 			args = append(args, imported+rejected, now)
@@ -443,16 +447,18 @@ func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan pa
 		if _, err := t.exec(ctx, `DELETE FROM contact_import_chunks WHERE import_id = ?`, imp.ID); err != nil {
 			return err
 		}
-		var total, imp2, rej int64
-		if err := t.queryRow(ctx, `SELECT rows_total, rows_imported, rows_rejected FROM contact_imports WHERE workspace_id = ? AND id = ?`, imp.WorkspaceID, imp.ID).Scan(&total, &imp2, &rej); err != nil {
+		var total, imp2, rej, upd, dup int64
+		if err := t.queryRow(ctx, `SELECT rows_total, rows_imported, rows_rejected, rows_updated, rows_duplicate FROM contact_imports WHERE workspace_id = ? AND id = ?`,
+			imp.WorkspaceID, imp.ID).Scan(&total, &imp2, &rej, &upd, &dup); err != nil {
 			return err
 		}
 		if _, err := t.emit(ctx, imp.WorkspaceID, j.accountID, sb.EventImportCompleted,
-			map[string]any{"import_id": imp.ID, "status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej}); err != nil {
+			map[string]any{"import_id": imp.ID, "status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej, "rows_updated": upd, "rows_duplicate": dup}); err != nil {
 			return err
 		}
 		return t.audit(ctx, imp.actor(), imp.WorkspaceID, j.accountID, "contacts.imported", imp.ID,
-			map[string]any{"status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej, "tags": imp.Tags})
+			map[string]any{"status": sb.ImportCompleted, "rows_total": total, "rows_imported": imp2, "rows_rejected": rej,
+				"rows_updated": upd, "rows_duplicate": dup, "tags": imp.Tags})
 	})
 	if err == nil {
 		j.w.s.observer().ImportRows(imported, rejected)
@@ -460,10 +466,17 @@ func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan pa
 	return eof, err
 }
 
+// importCounts are what a chunk did with its rows: imported (accepted, of which
+// updated and duplicate) and rejected.
+type importCounts struct {
+	imported, rejected, updated, duplicate int64
+}
+
 // writeChunk upserts a chunk's contacts and records its rejected rows, and returns
-// how many rows it imported and rejected.
-func (j *importJob) writeChunk(ctx context.Context, t *tx, batch []importRecord) (imported, rejected int64, err error) {
+// what it did with them.
+func (j *importJob) writeChunk(ctx context.Context, t *tx, batch []importRecord) (n importCounts, err error) {
 	imp := j.imp
+	var imported, rejected int64
 	// Merge the rows that share a phone: later cells win, tags add up.
 	byPhone := make(map[string]int, len(batch))
 	merged := make([]sb.Contact, 0, len(batch))
@@ -490,15 +503,20 @@ func (j *importJob) writeChunk(ctx context.Context, t *tx, batch []importRecord)
 	// Concurrent imports into one workspace take their row locks in the same
 	// order, phone order, so that they wait for each other instead of deadlocking.
 	slices.SortFunc(merged, func(a, b sb.Contact) int { return strings.Compare(a.Phone, b.Phone) })
+	var up upsertCounts
 	if j.conn != nil {
-		err = t.upsertContactsCopy(ctx, j.conn, imp.WorkspaceID, merged, imp.Tags)
+		up, err = t.upsertContactsCopy(ctx, j.conn, imp.WorkspaceID, imp.ID, merged, imp.Tags)
 	} else {
-		err = t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, merged, imp.Tags)
+		up, err = t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, imp.ID, merged, imp.Tags)
 	}
 	if err != nil {
-		return 0, 0, err
+		return n, err
 	}
-	return imported, rejected, t.insertRejects(ctx, imp.ID, batch)
+	// Rows merged inside the chunk are duplicates of the file, and so are those
+	// whose phone an earlier chunk of this import created.
+	n = importCounts{imported: imported, rejected: rejected, updated: up.updated,
+		duplicate: imported - int64(len(merged)) + up.ownEarlier}
+	return n, t.insertRejects(ctx, imp.ID, batch)
 }
 
 // fail ends an import with an error a person can act on.
@@ -534,19 +552,30 @@ func (r *importRow) actor() sb.Actor {
 	return a
 }
 
+// upsertCounts tell apart the contacts an upsert did not create: those the
+// workspace had before the import (updated) and those an earlier chunk of the same
+// import created (ownEarlier: a phone repeated in the file).
+type upsertCounts struct {
+	updated, ownEarlier int64
+}
+
 // upsertContacts inserts contacts or, for a phone the workspace has, updates the
 // non-empty fields; then gives each its own tags and the import's.
-func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID string, cs []sb.Contact, common []string) error {
+func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID, importID string, cs []sb.Contact, common []string) (upsertCounts, error) {
+	var uc upsertCounts
 	now := t.now.UnixMicro()
 	idByPhone := make(map[string]string, len(cs))
 	for lo := 0; lo < len(cs); {
 		n := stmtRows(len(cs)-lo, upsertRows)
 		part := cs[lo : lo+n]
 		lo += n
-		args := make([]any, 0, len(part)*9)
+		args := make([]any, 0, len(part)*10)
+		newIDs := make(map[string]bool, len(part))
 		for i := range part {
 			c := &part[i]
-			args = append(args, secret.NewID("con", t.now), workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now)
+			id := secret.NewID("con", t.now)
+			newIDs[id] = true
+			args = append(args, id, workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now, importID)
 		}
 		var rows *sql.Rows
 		var err error
@@ -556,26 +585,34 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 			rows, err = t.query(ctx, upsertSQL(n), args...)
 		}
 		if err != nil {
-			return err
+			return uc, err
 		}
 		for rows.Next() {
 			var id, phone string
-			if err := rows.Scan(&id, &phone); err != nil {
+			var by sql.NullString
+			if err := rows.Scan(&id, &phone, &by); err != nil {
 				rows.Close()
-				return err
+				return uc, err
 			}
 			idByPhone[phone] = id
+			switch {
+			case newIDs[id]:
+			case by.Valid && by.String == importID:
+				uc.ownEarlier++
+			default:
+				uc.updated++
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return err
+			return uc, err
 		}
 	}
 	args := make([]any, 0, len(cs)*(len(common)+1)*3)
 	for i := range cs {
 		id, ok := idByPhone[cs[i].Phone]
 		if !ok {
-			return fmt.Errorf("store: upsert returned no id for a contact")
+			return uc, fmt.Errorf("store: upsert returned no id for a contact")
 		}
 		seen := map[string]bool{}
 		for _, list := range [][]string{common, cs[i].Tags} {
@@ -599,10 +636,10 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 			_, err = t.exec(ctx, tagsSQL(n), part...)
 		}
 		if err != nil {
-			return err
+			return uc, err
 		}
 	}
-	return nil
+	return uc, nil
 }
 
 // stmtRows is how many of left rows the next multi-row statement takes: full, a
@@ -713,9 +750,10 @@ const createImportStage = `CREATE TEMPORARY TABLE IF NOT EXISTS contact_import_s
 // upsertContactsCopy is upsertContacts for PostgreSQL: the batch goes to the
 // staging table with COPY, then one statement upserts the contacts in phone order
 // and gives each its tags (the import's and its own).
-func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID string, cs []sb.Contact, common []string) error {
+func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID, importID string, cs []sb.Contact, common []string) (upsertCounts, error) {
+	var uc upsertCounts
 	if len(cs) == 0 {
-		return nil
+		return uc, nil
 	}
 	tags := make([]string, 0, len(common)+4)
 	err := conn.Raw(func(driverConn any) error {
@@ -737,18 +775,22 @@ func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID
 		return err
 	})
 	if err != nil {
-		return err
+		return uc, err
 	}
 	now := t.now.UnixMicro()
-	_, err = t.exec(ctx, `WITH up AS (
-			INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
-			SELECT id, ?, first_name, last_name, phone, email, company, ?, ? FROM contact_import_stage ORDER BY phone
+	err = t.queryRow(ctx, `WITH up AS (
+			INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id)
+			SELECT id, ?, first_name, last_name, phone, email, company, ?, ?, ? FROM contact_import_stage ORDER BY phone
 			`+upsertSet+`
-			RETURNING id, phone)
-		INSERT INTO contact_tags (workspace_id, contact_id, tag)
-		SELECT ?, up.id, tg.tag FROM up JOIN contact_import_stage st ON st.phone = up.phone CROSS JOIN LATERAL unnest(st.tags) AS tg(tag)
-		ON CONFLICT DO NOTHING`, workspaceID, now, now, workspaceID)
-	return err
+			RETURNING id, phone, import_id),
+		tg AS (INSERT INTO contact_tags (workspace_id, contact_id, tag)
+			SELECT ?, up.id, tg.tag FROM up JOIN contact_import_stage st ON st.phone = up.phone CROSS JOIN LATERAL unnest(st.tags) AS tg(tag)
+			ON CONFLICT DO NOTHING)
+		SELECT COUNT(*) FILTER (WHERE up.id <> st.id AND up.import_id IS DISTINCT FROM ?),
+			COUNT(*) FILTER (WHERE up.id <> st.id AND up.import_id = ?)
+		FROM up JOIN contact_import_stage st ON st.phone = up.phone`,
+		workspaceID, now, now, importID, workspaceID, importID, importID).Scan(&uc.updated, &uc.ownEarlier)
+	return uc, err
 }
 
 // abandonedUpload is how old an upload that never finished must be before it is
@@ -776,8 +818,8 @@ const (
 )
 
 func upsertSQL(n int) string {
-	return `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
-		VALUES ` + rowsOf(n, 9) + ` ` + upsertSet + ` RETURNING id, phone`
+	return `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id)
+		VALUES ` + rowsOf(n, 10) + ` ` + upsertSet + ` RETURNING id, phone, import_id`
 }
 
 func tagsSQL(n int) string {

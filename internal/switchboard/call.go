@@ -272,6 +272,12 @@ type Analytics struct {
 	Totals   AnalyticsTotals  `json:"totals"`
 	Series   []AnalyticsPoint `json:"series"`
 	ByAsst   []AssistantStats `json:"by_assistant"`
+	// Clients is an agency's per-client breakdown: its totals and series roll up its
+	// own calls and those of every client sub-workspace (as its usage does), and
+	// each client's share is here. Empty for a workspace that is not an agency.
+	Clients []ClientStats `json:"clients"`
+	// Own is the workspace's own calls, without its clients'.
+	Own CallCount `json:"own"`
 }
 
 // AnalyticsTotals are the range's totals.
@@ -286,6 +292,8 @@ type AnalyticsPoint struct {
 	Start   time.Time `json:"start"`
 	Calls   int64     `json:"calls"`
 	Seconds int64     `json:"seconds"`
+	// ByOutcome counts the day's calls by outcome (every outcome present).
+	ByOutcome map[string]int64 `json:"by_outcome"`
 }
 
 // AssistantStats are one assistant's figures over the range.
@@ -293,6 +301,26 @@ type AssistantStats struct {
 	AssistantID string `json:"assistant_id"`
 	Calls       int64  `json:"calls"`
 	Seconds     int64  `json:"seconds"`
+	// Name is the assistant's name ("" when it was deleted); WorkspaceID is its
+	// workspace (a client's, in an agency's roll-up).
+	Name        string `json:"name"`
+	WorkspaceID string `json:"workspace_id"`
+}
+
+// CallCount is a number of calls and their seconds.
+type CallCount struct {
+	Calls   int64 `json:"calls"`
+	Seconds int64 `json:"seconds"`
+}
+
+// ClientStats is one client sub-workspace's share of its agency's analytics.
+type ClientStats struct {
+	WorkspaceID string           `json:"workspace_id"`
+	Name        string           `json:"name"`
+	Deleted     bool             `json:"deleted"`
+	Calls       int64            `json:"calls"`
+	Seconds     int64            `json:"seconds"`
+	ByOutcome   map[string]int64 `json:"by_outcome"`
 }
 
 // Day is the analytics interval.

@@ -384,11 +384,17 @@ const (
 
 // ContactImport is a CSV import job and its progress.
 type ContactImport struct {
-	ID            string     `json:"id"`
-	Status        string     `json:"status"`
-	RowsTotal     int64      `json:"rows_total"`
-	RowsImported  int64      `json:"rows_imported"`
-	RowsRejected  int64      `json:"rows_rejected"`
+	ID           string `json:"id"`
+	Status       string `json:"status"`
+	RowsTotal    int64  `json:"rows_total"`
+	RowsImported int64  `json:"rows_imported"`
+	RowsRejected int64  `json:"rows_rejected"`
+	// RowsCreated, RowsUpdated and RowsDuplicate split RowsImported (every row
+	// accepted): a new contact, a contact the workspace had before the import, and
+	// a phone repeated in the file (merged into the contact of its first row).
+	RowsCreated   int64      `json:"rows_created"`
+	RowsUpdated   int64      `json:"rows_updated"`
+	RowsDuplicate int64      `json:"rows_duplicate"`
 	Error         string     `json:"error,omitempty"`
 	Tags          []string   `json:"tags"`
 	DefaultRegion string     `json:"default_region"`

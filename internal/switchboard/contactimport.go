@@ -142,12 +142,13 @@ func SniffDelimiter(head []byte) rune {
 	return best
 }
 
-// SplitTagCell splits a tags cell of a CSV row, separated by ; or |.
+// SplitTagCell splits a tags cell of a CSV row on commas (as people write them,
+// "recall,vip"), semicolons or bars.
 func SplitTagCell(s string) []string {
 	if s == "" {
 		return nil
 	}
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' })
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '|' })
 }
 
 // NeutralizeCell makes a cell safe to open in a spreadsheet: one that starts with
