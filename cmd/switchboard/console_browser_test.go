@@ -36,12 +36,12 @@ func findChromium() string {
 // screenshotDir is where the journey writes its screenshots: docs/screenshots of
 // the repository (the README shows them), or SWITCHBOARD_SCREENSHOT_DIR.
 func screenshotDir(t *testing.T) string {
-	if d := os.Getenv("SWITCHBOARD_SCREENSHOT_DIR"); d != "" {
-		return d
-	}
-	d, err := filepath.Abs(filepath.Join("..", "..", "docs", "screenshots"))
-	if err != nil {
-		t.Fatal(err)
+	d := os.Getenv("SWITCHBOARD_SCREENSHOT_DIR")
+	if d == "" {
+		var err error
+		if d, err = filepath.Abs(filepath.Join("..", "..", "docs", "screenshots")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		t.Fatal(err)

@@ -130,7 +130,7 @@ func (c *Console) headers(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		w = sw
 		defer func() {
-			c.log.Info("console request", "method", r.Method, "path", redactPath(r.URL.Path), "status", sw.status, "duration", time.Since(start))
+			c.log.Info("console request", "method", r.Method, "path", redactPath(r.URL.EscapedPath()), "status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 		}()
 		h := w.Header()
 		h.Set("Referrer-Policy", "no-referrer")

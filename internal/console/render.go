@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/redact"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
@@ -325,7 +326,7 @@ func (c *Console) renderError(w http.ResponseWriter, r *http.Request, rq *reques
 	code := sb.ErrorCode(err)
 	status := statusOf(code)
 	if status >= 500 {
-		c.log.Error("console request failed", "method", r.Method, "path", redactPath(r.URL.Path), "err", err)
+		c.log.Error("console request failed", "method", r.Method, "path", redactPath(r.URL.EscapedPath()), "err", redact.Tokens(err.Error()))
 	}
 	if rq == nil {
 		rq = &request{Brand: defaultBrand, Nonce: newNonce()}
@@ -372,12 +373,12 @@ func newNonce() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// redactPath keeps tokens out of logs.
+// redactPath keeps tokens out of logs, whatever the path's spelling.
 func redactPath(p string) string {
 	for _, pre := range []string{"/invite/", "/reset/"} {
 		if strings.HasPrefix(p, pre) {
 			return pre + "[token]"
 		}
 	}
-	return p
+	return redact.Tokens(p)
 }

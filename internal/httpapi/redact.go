@@ -2,23 +2,13 @@ package httpapi
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
+
+	"github.com/switchboard/switchboard/internal/redact"
 )
 
-// tokenShape matches a secret token by its shape wherever it appears: invitation
-// (sbi_), session (sbs_), API key (sbk_), password reset (sbp_) and dispatch report
-// (sbr_) tokens, also percent-encoded (sbi%5F…).
-var tokenShape = regexp.MustCompile(`(?i)(sb[iskpr])(_|%5f)[^/?#&\s"']*`)
-
-// redactTokens replaces the secret part of every token in s: whatever the path's
-// spelling (//, /./, encoded), no token reaches a log.
-func redactTokens(s string) string {
-	if !strings.Contains(strings.ToLower(s), "sb") {
-		return s
-	}
-	return tokenShape.ReplaceAllString(s, "${1}_[redacted]")
-}
+// redactTokens replaces the secret part of every token in s (internal/redact).
+func redactTokens(s string) string { return redact.Tokens(s) }
 
 // SecureHeaders sets the headers every answer carries: no MIME sniffing, and no
 // framing of the dev mail catcher's page (it shows invitation links).
