@@ -1,0 +1,39 @@
+package console_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+
+	sb "github.com/switchboard/switchboard/internal/switchboard"
+)
+
+// A campaign's schedule dates (start_date, end_date in api.md) are in the console's
+// campaign form, so that saving the form keeps them instead of dropping them.
+func TestCampaignFormKeepsScheduleDates(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		p := s.people(t)
+		d := s.seed(t, p.owner, p.ws)
+		w := "/w/" + p.ws
+		mgr := p.byRole["manager"]
+		start, end := "2031-03-02", "2031-04-30"
+		sched := sb.Schedule{Timezone: "UTC", Days: []string{"mon", "tue"}, StartTime: "09:00", EndTime: "17:00", StartDate: &start, EndDate: &end}
+		if _, err := s.store.UpdateCampaign(context.Background(), p.owner.actor(), p.ws, d.campaign, sb.CampaignInput{Schedule: &sched}); err != nil {
+			t.Fatal(err)
+		}
+		wantBody(t, mgr.get(w+"/campaigns/"+d.campaign),
+			`name="start_date" type="date" value="2031-03-02"`, `name="end_date" type="date" value="2031-04-30"`)
+
+		// The form as a browser sends it, with the dates it shows, keeps them.
+		res := mgr.post(w+"/campaigns/"+d.campaign, url.Values{"name": {"Renamed"}, "timezone": {"UTC"}, "days": {"mon"},
+			"start_time": {"09:00"}, "end_time": {"17:00"}, "start_date": {start}, "end_date": {end}})
+		wantStatus(t, res, 303)
+		got, err := s.store.GetCampaign(context.Background(), p.owner.actor(), p.ws, d.campaign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Schedule.StartDate == nil || *got.Schedule.StartDate != start || got.Schedule.EndDate == nil || *got.Schedule.EndDate != end {
+			t.Fatalf("dates after saving the form: %+v", got.Schedule)
+		}
+	})
+}
