@@ -40,6 +40,9 @@ type Services struct {
 	Campaigns  sb.CampaignService
 	Assistants sb.AssistantService
 	Workflows  sb.WorkflowService
+
+	// Alerts is optional: budget alerts on the dashboard and the billing page.
+	Alerts AlertLister
 }
 
 // Config configures the console.

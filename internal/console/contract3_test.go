@@ -3,6 +3,8 @@ package console_test
 import (
 	"context"
 	"net/url"
+	"strings"
+	"time"
 	"testing"
 
 	sb "github.com/switchboard/switchboard/internal/switchboard"
@@ -34,6 +36,29 @@ func TestCampaignFormKeepsScheduleDates(t *testing.T) {
 		}
 		if got.Schedule.StartDate == nil || *got.Schedule.StartDate != start || got.Schedule.EndDate == nil || *got.Schedule.EndDate != end {
 			t.Fatalf("dates after saving the form: %+v", got.Schedule)
+		}
+	})
+}
+
+// A budget threshold crossed (api.md, "Budget alerts and webhooks") shows on the
+// console's dashboard and billing page.
+func TestBudgetAlertsOnDashboardAndBilling(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		p := s.people(t)
+		s.seed(t, p.owner, p.ws) // 95 seconds used
+		w := "/w/" + p.ws
+		ten := int64(10)
+		if _, err := s.store.SetBudget(context.Background(), p.owner.actor(), p.ws, sb.BudgetInput{MinuteBudget: &ten, Given: true}); err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range []string{w, w + "/billing"} {
+			if body := p.owner.get(page).Body; strings.Contains(body, `id="alerts"`) {
+				t.Fatalf("%s shows alerts before any threshold: %s", page, body)
+			}
+		}
+		s.report(t, p.owner, p.ws, "ext-alert", s.clock.Now().Add(-time.Hour), 250, nil) // 345 of 600 seconds: 50 %
+		for _, page := range []string{w, w + "/billing"} {
+			wantBody(t, p.owner.get(page), `id="alerts"`, `data-alert="budget.threshold"`, "has used 50 % of its 10-minute budget")
 		}
 	})
 }

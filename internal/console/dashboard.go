@@ -14,6 +14,7 @@ type dashboardView struct {
 	// Running campaigns (member+), with their progress when the store reports it.
 	Running         []campaignRow
 	CanSeeCampaigns bool
+	Alerts          []alertRow
 }
 
 // dashboard is a workspace's first page: calls and minutes over the last 30 days,
@@ -45,6 +46,11 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, rq *request)
 			}
 		}
 	}
+	alerts, err := c.recentAlerts(r, rq)
+	if err != nil {
+		return err
+	}
+	v.Alerts = alerts
 	v.Layout = c.layout(rq, rq.WS.Name)
 	return c.render(w, rq, "dashboard", v)
 }
