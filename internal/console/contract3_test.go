@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/url"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
