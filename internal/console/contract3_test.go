@@ -62,3 +62,18 @@ func TestBudgetAlertsOnDashboardAndBilling(t *testing.T) {
 		}
 	})
 }
+
+// A deleted workspace answers 404 to everyone but its owner for 30 days (api.md):
+// the owner's dashboard says it was deleted and links to the restore.
+func TestDeletedWorkspaceDashboardForItsOwner(t *testing.T) {
+	eachSite(t, func(t *testing.T, s *site) {
+		p := s.people(t)
+		s.seed(t, p.owner, p.ws)
+		w := "/w/" + p.ws
+		wantStatus(t, p.owner.post(w+"/settings/delete", nil), 303)
+		res := p.owner.get(w)
+		wantStatus(t, res, 200)
+		wantBody(t, res, "This workspace was deleted", w+"/settings")
+		wantStatus(t, p.byRole["admin"].get(w), 404)
+	})
+}

@@ -21,6 +21,12 @@ type dashboardView struct {
 // outcomes, recent calls, running campaigns; for the owner the budget bar.
 func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, rq *request) error {
 	v := dashboardView{}
+	if rq.WS.DeletedAt != nil {
+		// Deleted, seen by its owner within 30 days: the page says so and links to
+		// the restore in Settings; the workspace's data answers 404 until then.
+		v.Layout = c.layout(rq, rq.WS.Name)
+		return c.render(w, rq, "dashboard", v)
+	}
 	if c.Calls != nil {
 		a, err := c.Calls.Analytics(r.Context(), rq.Actor, rq.WS.ID, sb.AnalyticsQuery{Interval: "day"})
 		if err != nil {
