@@ -187,7 +187,7 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case sb.ECodeTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case sb.ECodeSMTPError:
+	case sb.ECodeSMTPError, sb.ECodeEngineError:
 		return http.StatusBadGateway
 	case sb.ECodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
