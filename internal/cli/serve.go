@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/console"
@@ -142,7 +143,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics:        m,
 	})
 	con, err := console.New(console.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st, People: st, Brands: st,
-		Calls: st, Contacts: st, Imports: st, Campaigns: st, Assistants: st, Workflows: st}, console.Config{
+		Calls: st, Contacts: st, Imports: st, Campaigns: st, Assistants: st, Workflows: st, Alerts: st}, console.Config{
 		BaseURL: cfg.BaseURL,
 		Logger:  logger,
 		API:     api,
@@ -156,6 +157,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var handler http.Handler = con // the console, which hands /api/ and the health checks to the API
 	if cfg.Dev {
 		catcher, err := mail.StartCatcher(cfg.DevSMTPAddr, mail.CatcherOptions{})
+		if err != nil && errors.Is(err, syscall.EADDRINUSE) && !flagOrEnvSet(fs, getenv, "dev-smtp-addr", "SWITCHBOARD_DEV_SMTP_ADDR") {
+			// The default port is taken (another --dev server on this machine, such
+			// as a second replica): the catcher takes any free loopback port.
+			catcher, err = mail.StartCatcher("127.0.0.1:0", mail.CatcherOptions{})
+		}
 		if err != nil {
 			return fmt.Errorf("dev mail catcher: %w", listenError("--dev-smtp-addr", cfg.DevSMTPAddr, err))
 		}

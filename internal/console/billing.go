@@ -14,6 +14,7 @@ type billingView struct {
 	Account    *sb.Account
 	Pool, Free int64 // minutes
 	All        []sb.Workspace
+	Alerts     []alertRow
 }
 
 // billing: the pool and unallocated minutes, this workspace's budget (edit) with its
@@ -39,6 +40,9 @@ func (c *Console) billing(w http.ResponseWriter, r *http.Request, rq *request) e
 				v.All = append(v.All, ws)
 			}
 		}
+	}
+	if v.Alerts, err = c.recentAlerts(r, rq); err != nil {
+		return err
 	}
 	return c.render(w, rq, "billing", v)
 }

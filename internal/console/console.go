@@ -40,6 +40,9 @@ type Services struct {
 	Campaigns  sb.CampaignService
 	Assistants sb.AssistantService
 	Workflows  sb.WorkflowService
+
+	// Alerts is optional: budget alerts on the dashboard and the billing page.
+	Alerts AlertLister
 }
 
 // Config configures the console.
@@ -184,7 +187,7 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case sb.ECodeTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case sb.ECodeSMTPError:
+	case sb.ECodeSMTPError, sb.ECodeEngineError:
 		return http.StatusBadGateway
 	case sb.ECodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed

@@ -14,12 +14,19 @@ type dashboardView struct {
 	// Running campaigns (member+), with their progress when the store reports it.
 	Running         []campaignRow
 	CanSeeCampaigns bool
+	Alerts          []alertRow
 }
 
 // dashboard is a workspace's first page: calls and minutes over the last 30 days,
 // outcomes, recent calls, running campaigns; for the owner the budget bar.
 func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, rq *request) error {
 	v := dashboardView{}
+	if rq.WS.DeletedAt != nil {
+		// Deleted, seen by its owner within 30 days: the page says so and links to
+		// the restore in Settings; the workspace's data answers 404 until then.
+		v.Layout = c.layout(rq, rq.WS.Name)
+		return c.render(w, rq, "dashboard", v)
+	}
 	if c.Calls != nil {
 		a, err := c.Calls.Analytics(r.Context(), rq.Actor, rq.WS.ID, sb.AnalyticsQuery{Interval: "day"})
 		if err != nil {
@@ -45,6 +52,11 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, rq *request)
 			}
 		}
 	}
+	alerts, err := c.recentAlerts(r, rq)
+	if err != nil {
+		return err
+	}
+	v.Alerts = alerts
 	v.Layout = c.layout(rq, rq.WS.Name)
 	return c.render(w, rq, "dashboard", v)
 }

@@ -223,8 +223,10 @@ type campaignFormView struct {
 	Fields                                       map[string]string
 	Name, AssistantID, ContactTag, MaxConcurrent string
 	Schedule                                     sb.Schedule
-	Days                                         []string
-	Assistants                                   []sb.Assistant
+	// StartDate and EndDate are the schedule's optional dates, "" for none.
+	StartDate, EndDate string
+	Days               []string
+	Assistants         []sb.Assistant
 }
 
 func campaignForm(l Layout, x any, assistants []sb.Assistant) campaignFormView {
@@ -235,6 +237,12 @@ func campaignForm(l Layout, x any, assistants []sb.Assistant) campaignFormView {
 		if c.AssistantID != nil {
 			v.AssistantID = *c.AssistantID
 		}
+	}
+	if v.Schedule.StartDate != nil {
+		v.StartDate = *v.Schedule.StartDate
+	}
+	if v.Schedule.EndDate != nil {
+		v.EndDate = *v.Schedule.EndDate
 	}
 	v.Days = v.Schedule.Days
 	if l.Form != nil {

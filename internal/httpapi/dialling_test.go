@@ -45,7 +45,7 @@ func eachDialAPI(t *testing.T, fn func(t *testing.T, a *api, sim *simengine.Engi
 		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Assistants: s, Workflows: s,
 			Campaigns: s, Invitations: s, SMTP: s, WhiteLabel: s, Calls: s, Contacts: s, VoiceEngine: s},
 			httpapi.Config{OperatorToken: operatorToken, Ready: s.Ping, Now: clock.Now})
-		srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
+		srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: validated(t, h)}}
 		srv.Start()
 		t.Cleanup(srv.Close)
 		w := dialer.NewWorker(s, dialer.NewClient(true, nil), dialer.WorkerConfig{})

@@ -28,7 +28,7 @@ func eachPeopleAPI(t *testing.T, fn func(t *testing.T, a *peopleAPI)) {
 	storetest.Each(t, storetest.Options{Configure: func(c *store.Config) { configureMail(c); c.SystemMail = true }}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Invitations: s, SMTP: s, WhiteLabel: s, People: s},
 			httpapi.Config{OperatorToken: operatorToken, Ready: s.Ping, Now: clock.Now})
-		srv := httptest.NewServer(h)
+		srv := httptest.NewServer(validated(t, h))
 		t.Cleanup(srv.Close)
 		c := startSMTP(t, mail.CatcherOptions{})
 		server, err := mail.ParseSMTPURL("smtp://"+c.Addr()+"?security=none", "Switchboard <noreply@example.com>")

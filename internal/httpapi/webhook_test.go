@@ -27,7 +27,7 @@ func eachHookAPI(t *testing.T, allowPrivate bool, fn func(t *testing.T, a *api))
 		h := httpapi.New(httpapi.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Assistants: s, Workflows: s,
 			Campaigns: s, Invitations: s, SMTP: s, WhiteLabel: s, Calls: s, Contacts: s, Webhooks: s},
 			httpapi.Config{OperatorToken: operatorToken, Ready: s.Ping, Now: clock.Now})
-		srv := httptest.NewServer(h)
+		srv := httptest.NewServer(validated(t, h))
 		t.Cleanup(srv.Close)
 		fn(t, &api{t: t, srv: srv, store: s, clock: clock, mail: newMailWorker(s)})
 	})

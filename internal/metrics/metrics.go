@@ -70,6 +70,11 @@ func New() *Metrics {
 	for _, r := range []string{"imported", "rejected"} {
 		m.importRows.WithLabelValues(r)
 	}
+	// The dialler's results (dialer.Worker: taken, refused, retry), so that
+	// switchboard_dispatches_total is there from the start, as api.md lists it.
+	for _, r := range []string{"taken", "refused", "retry"} {
+		m.dispatches.WithLabelValues(r)
+	}
 	return m
 }
 
