@@ -98,6 +98,10 @@ type Store struct {
 	// hot holds statements prepared once on the writer for the call report path
 	// (hot.go).
 	hot sync.Map
+
+	// importWake wakes this process's import workers when an import is queued
+	// (importwake.go).
+	importWake importWaker
 }
 
 // Open connects to the database named by cfg. It does not migrate.
