@@ -134,4 +134,4 @@ func (c *csvSource) Next() bool {
 }
 
 func (c *csvSource) Values() ([]any, error) { return c.rec, nil }
-func (c *csvSource) Err() error              { return c.err }
+func (c *csvSource) Err() error             { return c.err }
