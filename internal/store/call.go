@@ -166,14 +166,19 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 				return err
 			}
 			// The shared rows (workspace, agency, account) are changed last, so that
-			// concurrent reports hold their locks for as short a time as possible.
+			// concurrent reports hold their locks for as short a time as possible
+			// (call.completed, which needs no lock, is emitted before them).
+			if err := t.beforeCallDebit(ctx, w, c); err != nil {
+				return err
+			}
 			if err := t.countCall(ctx, c); err != nil {
 				return err
 			}
-			if err := t.debitCall(ctx, w, c.DurationSeconds); err != nil {
+			usage, err := t.debitCallUsage(ctx, w, c.DurationSeconds)
+			if err != nil {
 				return err
 			}
-			if err := t.afterCallReported(ctx, actor, w, c); err != nil {
+			if err := t.afterCallReportedUsage(ctx, actor, w, c, usage); err != nil {
 				return err
 			}
 			out, created = c, true
@@ -218,35 +223,6 @@ func (t *tx) checkCallRefs(ctx context.Context, workspaceID string, in *sb.Repor
 		}
 	}
 	return v.Err()
-}
-
-// debitCall adds a call's seconds to the workspace and to its agency (whose usage
-// counts its clients' calls) and takes them from the account's pool. Budgets do
-// not stop the debit: a finished call is always recorded, and going past a budget
-// shows as over_budget.
-//
-// Lock order: the account's row, then the agency's, then its client's, as every
-// locking access takes them (docs/hardening.md); each report locks its own
-// aggregate rows before all of these. So concurrent reports and budget changes
-// wait for each other but never deadlock.
-func (t *tx) debitCall(ctx context.Context, w *wsRow, seconds int64) error {
-	if seconds == 0 {
-		return nil
-	}
-	// The store's lock order (docs/hardening.md): the account, then the agency, then
-	// the workspace.
-	res, err := t.exec(ctx, `UPDATE accounts SET balance_seconds = balance_seconds - ? WHERE id = ?`, seconds, w.AccountID)
-	if err := mustAffect(res, err); err != nil {
-		return err
-	}
-	if w.ParentID.Valid {
-		res, err := t.exec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ParentID.String, w.AccountID)
-		if err := mustAffect(res, err); err != nil {
-			return err
-		}
-	}
-	res, err = t.exec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ID, w.AccountID)
-	return mustAffect(res, err)
 }
 
 func mustAffect(res sql.Result, err error) error {
