@@ -50,12 +50,8 @@ func (t *tx) afterCallReportedUsage(ctx context.Context, actor sb.Actor, w *wsRo
 // has reached and that has not been announced for this budget value. It reports
 // whether the workspace's calls draw on its account: it has no budget, or has
 // gone past it.
-func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, accountID string) (bool, error) {
-	return t.checkThresholdsKnown(ctx, actor, workspaceID, accountID, wsUsage{})
-}
-
-// checkThresholdsKnown is checkThresholds given the workspace's figures when the
-// caller already has them (known.ok).
+//
+// It reads the workspace's figures unless the caller already has them (known.ok).
 func (t *tx) checkThresholdsKnown(ctx context.Context, actor sb.Actor, workspaceID, accountID string, known wsUsage) (bool, error) {
 	budget, used, name := known.budget, known.used, known.name
 	if !known.ok {
