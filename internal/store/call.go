@@ -128,7 +128,7 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 			if err != nil {
 				return err
 			}
-			prior, err := scanCall(t.queryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE workspace_id = ? AND external_id = ?`, w.ID, in.ExternalID))
+			prior, err := scanCall(t.hotQueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE workspace_id = ? AND external_id = ?`, w.ID, in.ExternalID))
 			if err == nil {
 				out = prior
 				return nil
@@ -146,7 +146,7 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 				DurationSeconds: in.Duration, Outcome: in.Outcome,
 				AssistantID: in.AssistantID, CampaignID: in.CampaignID, ContactID: in.ContactID, CreatedAt: t.now,
 			}
-			_, err = t.exec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES (`+placeholders(14)+`)`,
+			_, err = t.hotExec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES (`+placeholders(14)+`)`,
 				c.ID, c.WorkspaceID, c.ExternalID, c.Direction, c.From, c.To, c.StartedAt.UnixMicro(), c.EndedAt.UnixMicro(),
 				c.DurationSeconds, c.Outcome, nullString(c.AssistantID), nullString(c.CampaignID), nullString(c.ContactID), t.now.UnixMicro())
 			if isUniqueViolation(err) {
@@ -245,7 +245,7 @@ func dayStart(t time.Time) int64 { return t.UTC().Truncate(sb.Day).UnixMicro() }
 // countCall adds a call to the analytics aggregates.
 func (t *tx) countCall(ctx context.Context, c *sb.Call) error {
 	day := dayStart(c.StartedAt)
-	if _, err := t.exec(ctx, `INSERT INTO call_stats_daily (workspace_id, day, outcome, calls, seconds) VALUES (?, ?, ?, 1, ?)
+	if _, err := t.hotExec(ctx, `INSERT INTO call_stats_daily (workspace_id, day, outcome, calls, seconds) VALUES (?, ?, ?, 1, ?)
 		ON CONFLICT (workspace_id, day, outcome) DO UPDATE SET calls = call_stats_daily.calls + 1, seconds = call_stats_daily.seconds + excluded.seconds`,
 		c.WorkspaceID, day, c.Outcome, c.DurationSeconds); err != nil {
 		return err
@@ -253,7 +253,7 @@ func (t *tx) countCall(ctx context.Context, c *sb.Call) error {
 	if c.AssistantID == nil {
 		return nil
 	}
-	_, err := t.exec(ctx, `INSERT INTO call_stats_assistant_daily (workspace_id, day, assistant_id, calls, seconds) VALUES (?, ?, ?, 1, ?)
+	_, err := t.hotExec(ctx, `INSERT INTO call_stats_assistant_daily (workspace_id, day, assistant_id, calls, seconds) VALUES (?, ?, ?, 1, ?)
 		ON CONFLICT (workspace_id, day, assistant_id) DO UPDATE SET calls = call_stats_assistant_daily.calls + 1, seconds = call_stats_assistant_daily.seconds + excluded.seconds`,
 		c.WorkspaceID, day, *c.AssistantID, c.DurationSeconds)
 	return err
