@@ -43,6 +43,19 @@ func (t *tx) debitCallUsage(ctx context.Context, w *wsRow, seconds int64) (debit
 	if seconds == 0 {
 		return u, nil
 	}
+	if t.s.dialect == postgres && !w.ParentID.Valid {
+		// One round trip under the locks instead of two. The workspace's UPDATE
+		// needs the account's (its WHERE reads the account CTE's result), so the
+		// account's row is locked first, as the lock order wants.
+		err := t.queryRow(ctx, `WITH a AS (UPDATE accounts SET balance_seconds = balance_seconds - ? WHERE id = ? RETURNING id)
+			UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = (SELECT id FROM a)
+			RETURNING minute_budget, seconds_used, name`, seconds, w.AccountID, seconds, w.ID).Scan(&u.self.budget, &u.self.used, &u.self.name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return u, errors.New("store: debit changed no row")
+		}
+		u.self.ok = err == nil
+		return u, err
+	}
 	res, err := t.hotExec(ctx, `UPDATE accounts SET balance_seconds = balance_seconds - ? WHERE id = ?`, seconds, w.AccountID)
 	if err := mustAffect(res, err); err != nil {
 		return u, err
