@@ -40,7 +40,7 @@ func (t *tx) loadWorkspace(ctx context.Context, id string, lock bool) (*wsRow, e
 		}
 		q += t.forUpdate()
 	}
-	w, err := scanWorkspace(t.queryRow(ctx, q, id))
+	w, err := scanWorkspace(t.hotQueryRow(ctx, q, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sb.NotFound("Workspace")
 	}
@@ -50,7 +50,7 @@ func (t *tx) loadWorkspace(ctx context.Context, id string, lock bool) (*wsRow, e
 // directRole returns a user's own role in a workspace, or none.
 func (t *tx) directRole(ctx context.Context, workspaceID, userID string) (sb.Role, error) {
 	var role string
-	err := t.queryRow(ctx, `SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?`, workspaceID, userID).Scan(&role)
+	err := t.hotQueryRow(ctx, `SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?`, workspaceID, userID).Scan(&role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sb.RoleNone, nil
 	}

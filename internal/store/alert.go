@@ -11,26 +11,27 @@ import (
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
-// afterCallReported runs inside a call report's transaction, after the debit: it
-// emits call.completed and announces the budget thresholds and the low pool the
+// afterCallReportedUsage runs inside a call report's transaction, after the debit:
+// it announces the budget thresholds and the low pool the
 // call's seconds crossed. The debit has already locked the workspace, its agency
 // and the account, so the checks below read figures no concurrent report can
 // change, and each alert is claimed by a conditional UPDATE checked by rows
 // affected: of any number of reports crossing a threshold together, on any number
 // of replicas, exactly one announces it.
-func (t *tx) afterCallReported(ctx context.Context, actor sb.Actor, w *wsRow, c *sb.Call) error {
-	if _, err := t.emit(ctx, w.ID, w.AccountID, sb.EventCallCompleted, c); err != nil {
-		return err
-	}
+//
+// It is given what the debit's UPDATEs returned (callperf.go),
+// so that the thresholds need not read the rows again; call.completed is emitted
+// by beforeCallDebit, before the debit takes the locks.
+func (t *tx) afterCallReportedUsage(ctx context.Context, actor sb.Actor, w *wsRow, c *sb.Call, usage debitUsage) error {
 	if c.DurationSeconds <= 0 {
 		return nil
 	}
-	drawsOnAccount, err := t.checkThresholds(ctx, actor, w.ID, w.AccountID)
+	drawsOnAccount, err := t.checkThresholdsKnown(ctx, actor, w.ID, w.AccountID, usage.self)
 	if err != nil {
 		return err
 	}
 	if w.ParentID.Valid {
-		agencyDraws, err := t.checkThresholds(ctx, actor, w.ParentID.String, w.AccountID)
+		agencyDraws, err := t.checkThresholdsKnown(ctx, actor, w.ParentID.String, w.AccountID, usage.agency)
 		if err != nil {
 			return err
 		}
@@ -49,14 +50,16 @@ func (t *tx) afterCallReported(ctx context.Context, actor sb.Actor, w *wsRow, c 
 // has reached and that has not been announced for this budget value. It reports
 // whether the workspace's calls draw on its account: it has no budget, or has
 // gone past it.
-func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, accountID string) (bool, error) {
-	var budget sql.NullInt64
-	var used int64
-	var name string
-	err := t.hotQueryRow(ctx, `SELECT minute_budget, seconds_used, name FROM workspaces WHERE id = ? AND account_id = ?`,
-		workspaceID, accountID).Scan(&budget, &used, &name)
-	if err != nil {
-		return false, err
+//
+// It reads the workspace's figures unless the caller already has them (known.ok).
+func (t *tx) checkThresholdsKnown(ctx context.Context, actor sb.Actor, workspaceID, accountID string, known wsUsage) (bool, error) {
+	budget, used, name := known.budget, known.used, known.name
+	if !known.ok {
+		err := t.hotQueryRow(ctx, `SELECT minute_budget, seconds_used, name FROM workspaces WHERE id = ? AND account_id = ?`,
+			workspaceID, accountID).Scan(&budget, &used, &name)
+		if err != nil {
+			return false, err
+		}
 	}
 	draws := !budget.Valid || used > budget.Int64*60
 	reached := sb.ThresholdReached(int64Ptr(budget), used)
@@ -64,7 +67,7 @@ func (t *tx) checkThresholds(ctx context.Context, actor sb.Actor, workspaceID, a
 		return draws, nil
 	}
 	var level int64
-	err = t.queryRow(ctx, `SELECT level FROM budget_alert_levels WHERE workspace_id = ?`, workspaceID).Scan(&level)
+	err := t.queryRow(ctx, `SELECT level FROM budget_alert_levels WHERE workspace_id = ?`, workspaceID).Scan(&level)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, err
 	}

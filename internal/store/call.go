@@ -128,7 +128,7 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 			if err != nil {
 				return err
 			}
-			prior, err := scanCall(t.queryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE workspace_id = ? AND external_id = ?`, w.ID, in.ExternalID))
+			prior, err := scanCall(t.hotQueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE workspace_id = ? AND external_id = ?`, w.ID, in.ExternalID))
 			if err == nil {
 				out = prior
 				return nil
@@ -146,7 +146,7 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 				DurationSeconds: in.Duration, Outcome: in.Outcome,
 				AssistantID: in.AssistantID, CampaignID: in.CampaignID, ContactID: in.ContactID, CreatedAt: t.now,
 			}
-			_, err = t.exec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES (`+placeholders(14)+`)`,
+			_, err = t.hotExec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES (`+placeholders(14)+`)`,
 				c.ID, c.WorkspaceID, c.ExternalID, c.Direction, c.From, c.To, c.StartedAt.UnixMicro(), c.EndedAt.UnixMicro(),
 				c.DurationSeconds, c.Outcome, nullString(c.AssistantID), nullString(c.CampaignID), nullString(c.ContactID), t.now.UnixMicro())
 			if isUniqueViolation(err) {
@@ -166,14 +166,19 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 				return err
 			}
 			// The shared rows (workspace, agency, account) are changed last, so that
-			// concurrent reports hold their locks for as short a time as possible.
+			// concurrent reports hold their locks for as short a time as possible
+			// (call.completed, which needs no lock, is emitted before them).
+			if err := t.beforeCallDebit(ctx, w, c); err != nil {
+				return err
+			}
 			if err := t.countCall(ctx, c); err != nil {
 				return err
 			}
-			if err := t.debitCall(ctx, w, c.DurationSeconds); err != nil {
+			usage, err := t.debitCallUsage(ctx, w, c.DurationSeconds)
+			if err != nil {
 				return err
 			}
-			if err := t.afterCallReported(ctx, actor, w, c); err != nil {
+			if err := t.afterCallReportedUsage(ctx, actor, w, c, usage); err != nil {
 				return err
 			}
 			out, created = c, true
@@ -220,35 +225,6 @@ func (t *tx) checkCallRefs(ctx context.Context, workspaceID string, in *sb.Repor
 	return v.Err()
 }
 
-// debitCall adds a call's seconds to the workspace and to its agency (whose usage
-// counts its clients' calls) and takes them from the account's pool. Budgets do
-// not stop the debit: a finished call is always recorded, and going past a budget
-// shows as over_budget.
-//
-// Lock order: the account's row, then the agency's, then its client's, as every
-// locking access takes them (docs/hardening.md); each report locks its own
-// aggregate rows before all of these. So concurrent reports and budget changes
-// wait for each other but never deadlock.
-func (t *tx) debitCall(ctx context.Context, w *wsRow, seconds int64) error {
-	if seconds == 0 {
-		return nil
-	}
-	// The store's lock order (docs/hardening.md): the account, then the agency, then
-	// the workspace.
-	res, err := t.exec(ctx, `UPDATE accounts SET balance_seconds = balance_seconds - ? WHERE id = ?`, seconds, w.AccountID)
-	if err := mustAffect(res, err); err != nil {
-		return err
-	}
-	if w.ParentID.Valid {
-		res, err := t.exec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ParentID.String, w.AccountID)
-		if err := mustAffect(res, err); err != nil {
-			return err
-		}
-	}
-	res, err = t.exec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ID, w.AccountID)
-	return mustAffect(res, err)
-}
-
 func mustAffect(res sql.Result, err error) error {
 	if err != nil {
 		return err
@@ -269,7 +245,7 @@ func dayStart(t time.Time) int64 { return t.UTC().Truncate(sb.Day).UnixMicro() }
 // countCall adds a call to the analytics aggregates.
 func (t *tx) countCall(ctx context.Context, c *sb.Call) error {
 	day := dayStart(c.StartedAt)
-	if _, err := t.exec(ctx, `INSERT INTO call_stats_daily (workspace_id, day, outcome, calls, seconds) VALUES (?, ?, ?, 1, ?)
+	if _, err := t.hotExec(ctx, `INSERT INTO call_stats_daily (workspace_id, day, outcome, calls, seconds) VALUES (?, ?, ?, 1, ?)
 		ON CONFLICT (workspace_id, day, outcome) DO UPDATE SET calls = call_stats_daily.calls + 1, seconds = call_stats_daily.seconds + excluded.seconds`,
 		c.WorkspaceID, day, c.Outcome, c.DurationSeconds); err != nil {
 		return err
@@ -277,7 +253,7 @@ func (t *tx) countCall(ctx context.Context, c *sb.Call) error {
 	if c.AssistantID == nil {
 		return nil
 	}
-	_, err := t.exec(ctx, `INSERT INTO call_stats_assistant_daily (workspace_id, day, assistant_id, calls, seconds) VALUES (?, ?, ?, 1, ?)
+	_, err := t.hotExec(ctx, `INSERT INTO call_stats_assistant_daily (workspace_id, day, assistant_id, calls, seconds) VALUES (?, ?, ?, 1, ?)
 		ON CONFLICT (workspace_id, day, assistant_id) DO UPDATE SET calls = call_stats_assistant_daily.calls + 1, seconds = call_stats_assistant_daily.seconds + excluded.seconds`,
 		c.WorkspaceID, day, *c.AssistantID, c.DurationSeconds)
 	return err

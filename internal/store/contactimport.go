@@ -292,6 +292,9 @@ func (s *Store) receiveImport(ctx context.Context, workspaceID, id string, parts
 			out = &sb.ContactImport{ID: id, Status: importStaged, RowsTotal: total, SizeBytes: size, Tags: sb.NormalizeTags(opts.Tags), DefaultRegion: opts.DefaultRegion}
 			return nil
 		}
+		if err := t.importQueued(ctx); err != nil {
+			return err
+		}
 		r, err := t.loadImport(ctx, workspaceID, id)
 		if err != nil {
 			return err
@@ -299,6 +302,9 @@ func (s *Store) receiveImport(ctx context.Context, workspaceID, id string, parts
 		out = &r.ContactImport
 		return nil
 	})
+	if err == nil && !stage {
+		s.importWake.wake()
+	}
 	return out, err
 }
 

@@ -238,3 +238,40 @@ func peakRSS() uint64 {
 	}
 	return 0
 }
+
+// BenchmarkRawContactLoad is the anchor of BenchmarkContactImport (issue 15): the
+// same generated file loaded raw (Store.RawContactLoad) into a fresh store.
+func BenchmarkRawContactLoad(b *testing.B) {
+	rows := 1_000_000
+	if s := os.Getenv("SWITCHBOARD_BENCH_IMPORT_ROWS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = n
+	}
+	path := filepath.Join(b.TempDir(), "contacts.csv")
+	if err := writeBenchCSV(path, rows); err != nil {
+		b.Fatal(err)
+	}
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				s := storetest.Open(b, dialect, storetest.Options{Configure: func(c *store.Config) { c.Now = time.Now }}, storetest.NewClock())
+				runtime.GC()
+				b.StartTimer()
+				start := time.Now()
+				n, err := s.RawContactLoad(context.Background(), path)
+				elapsed := time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n != rows {
+					b.Fatalf("loaded %d rows of %d", n, rows)
+				}
+				b.ReportMetric(float64(rows)/elapsed.Seconds(), "rows/s")
+			}
+		})
+	}
+}

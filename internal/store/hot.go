@@ -14,8 +14,8 @@ import (
 // already keeps a prepared-statement cache per connection.
 
 func (t *tx) hotStmt(ctx context.Context, q string) *sql.Stmt {
-	if t.s.dialect != sqlite || t.tx == nil {
-		return nil // pgx caches prepared statements per connection itself
+	if t.s.dialect != sqlite || t.tx == nil || !t.write {
+		return nil // pgx caches prepared statements per connection itself; reads run on other connections
 	}
 	if v, ok := t.s.hot.Load(q); ok {
 		if st, _ := v.(*sql.Stmt); st != nil {

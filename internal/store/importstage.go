@@ -138,6 +138,9 @@ func (s *Store) StartStagedImport(ctx context.Context, actor sb.Actor, workspace
 		if err := mustAffect(res, err); err != nil {
 			return err
 		}
+		if err := t.importQueued(ctx); err != nil {
+			return err
+		}
 		r, err := t.loadImport(ctx, w.ID, id)
 		if err != nil {
 			return err
@@ -145,5 +148,8 @@ func (s *Store) StartStagedImport(ctx context.Context, actor sb.Actor, workspace
 		out = &r.ContactImport
 		return nil
 	})
+	if err == nil {
+		s.importWake.wake()
+	}
 	return out, err
 }

@@ -64,9 +64,16 @@ var errStopped = errors.New("import worker stopped")
 var errLeaseLost = errors.New("import lease lost")
 
 // Run processes imports until ctx ends.
+// It starts an import as soon as it is queued on this process (or, on PostgreSQL,
+// on any replica, through LISTEN/NOTIFY); the poll is the fallback.
 func (w *ImportWorker) Run(ctx context.Context) {
 	t := time.NewTicker(w.Poll)
 	defer t.Stop()
+	listenCtx, stopListen := context.WithCancel(ctx)
+	listening := make(chan struct{})
+	go func() { w.s.listenImports(listenCtx); close(listening) }()
+	defer func() { stopListen(); <-listening }()
+	wake := w.s.importWake.c()
 	for {
 		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			w.Logger.Error("contact imports", "err", err)
@@ -75,6 +82,7 @@ func (w *ImportWorker) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-wake:
 		}
 	}
 }

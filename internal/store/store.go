@@ -98,6 +98,10 @@ type Store struct {
 	// hot holds statements prepared once on the writer for the call report path
 	// (hot.go).
 	hot sync.Map
+
+	// importWake wakes this process's import workers when an import is queued
+	// (importwake.go).
+	importWake importWaker
 }
 
 // Open connects to the database named by cfg. It does not migrate.
@@ -274,6 +278,9 @@ type tx struct {
 	tx  *sql.Tx
 	s   *Store
 	now time.Time
+	// write is set in update's transactions, whose statements may come from the
+	// writer's prepared statements (hot.go).
+	write bool
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -339,7 +346,7 @@ func (s *Store) runOnce(ctx context.Context, db beginner, readOnly bool, fn func
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &tx{tx: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond)}
+	t := &tx{tx: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: !readOnly}
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return err

@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"errors"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// RawContactLoad is the floor a CSV import is compared with (issue 15): the file's
+// rows loaded as they are into a table with unique (workspace_id, email) and
+// (workspace_id, phone) indexes — on SQLite by multi-row INSERTs of 500 rows,
+// 20,000 rows per transaction, on the store's writer; on PostgreSQL by one COPY
+// (what `\copy` does). It returns the rows loaded.
+func (s *Store) RawContactLoad(ctx context.Context, path string) (int, error) {
+	for _, q := range []string{
+		`CREATE TABLE bench_raw_contacts (workspace_id TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
+			phone TEXT NOT NULL, email TEXT NOT NULL, company TEXT NOT NULL, tags TEXT NOT NULL)`,
+		`CREATE UNIQUE INDEX bench_raw_contacts_email ON bench_raw_contacts (workspace_id, email)`,
+		`CREATE UNIQUE INDEX bench_raw_contacts_phone ON bench_raw_contacts (workspace_id, phone)`,
+	} {
+		if _, err := s.write.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.ReuseRecord = true
+	if _, err := cr.Read(); err != nil { // header
+		return 0, err
+	}
+	cols := []string{"workspace_id", "first_name", "last_name", "phone", "email", "company", "tags"}
+	if s.dialect == postgres {
+		conn, err := s.write.Conn(ctx)
+		if err != nil {
+			return 0, err
+		}
+		defer conn.Close()
+		var n int64
+		err = conn.Raw(func(dc any) error {
+			src := &csvSource{cr: cr}
+			n, err = dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{"bench_raw_contacts"}, cols, src)
+			return err
+		})
+		return int(n), err
+	}
+	const per, perTx = 500, 20000
+	insert := func(n int) string {
+		return `INSERT INTO bench_raw_contacts (` + strings.Join(cols, ", ") + `) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?),", n), ",")
+	}
+	stmt, err := s.write.PrepareContext(ctx, insert(per))
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	total, inTx := 0, 0
+	args := make([]any, 0, per*7)
+	var tx *sql.Tx
+	flush := func(last bool) error {
+		if len(args) > 0 {
+			if tx == nil {
+				var err error
+				if tx, err = s.write.BeginTx(ctx, nil); err != nil {
+					return err
+				}
+			}
+			var err error
+			if len(args) == per*7 {
+				_, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+			} else {
+				_, err = tx.ExecContext(ctx, insert(len(args)/7), args...)
+			}
+			if err != nil {
+				tx.Rollback()
+				return err
+			}
+			total += len(args) / 7
+			inTx += len(args) / 7
+			args = args[:0]
+		}
+		if tx != nil && (last || inTx >= perTx) {
+			if err := tx.Commit(); err != nil {
+				return err
+			}
+			tx, inTx = nil, 0
+		}
+		return nil
+	}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return total, flush(true)
+		}
+		if err != nil {
+			return total, err
+		}
+		args = append(args, "ws", rec[0], rec[1], rec[2], rec[3], rec[4], rec[5])
+		if len(args) == per*7 {
+			if err := flush(false); err != nil {
+				return total, err
+			}
+		}
+	}
+}
+
+// csvSource feeds the CSV file's records to COPY.
+type csvSource struct {
+	cr  *csv.Reader
+	rec []any
+	err error
+}
+
+func (c *csvSource) Next() bool {
+	rec, err := c.cr.Read()
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			c.err = err
+		}
+		return false
+	}
+	c.rec = []any{"ws", rec[0], rec[1], rec[2], rec[3], rec[4], rec[5]}
+	return true
+}
+
+func (c *csvSource) Values() ([]any, error) { return c.rec, nil }
+func (c *csvSource) Err() error             { return c.err }
