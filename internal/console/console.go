@@ -40,6 +40,9 @@ type Services struct {
 	Campaigns  sb.CampaignService
 	Assistants sb.AssistantService
 	Workflows  sb.WorkflowService
+
+	// Webhooks is the webhook endpoints and their delivery log (issue 14).
+	Webhooks sb.WebhookService
 }
 
 // Config configures the console.
