@@ -143,7 +143,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics:        m,
 	})
 	con, err := console.New(console.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Invitations: st, SMTP: st, WhiteLabel: st, People: st, Brands: st,
-		Calls: st, Contacts: st, Imports: st, Campaigns: st, Assistants: st, Workflows: st, Alerts: st}, console.Config{
+		Calls: st, Contacts: st, Imports: st, Campaigns: st, Assistants: st, Workflows: st, Alerts: st, Webhooks: st}, console.Config{
 		BaseURL: cfg.BaseURL,
 		Logger:  logger,
 		API:     api,

@@ -43,6 +43,8 @@ type Services struct {
 
 	// Alerts is optional: budget alerts on the dashboard and the billing page.
 	Alerts AlertLister
+	// Webhooks is the webhook endpoints and their delivery log (issue 14).
+	Webhooks sb.WebhookService
 }
 
 // Config configures the console.

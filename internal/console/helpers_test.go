@@ -32,7 +32,7 @@ type site struct {
 
 func services(s *store.Store) console.Services {
 	return console.Services{Users: s, Accounts: s, Workspaces: s, Members: s, APIKeys: s, Audit: s, Invitations: s, SMTP: s, WhiteLabel: s, People: s, Brands: s,
-		Calls: s, Contacts: s, Imports: s, Campaigns: s, Assistants: s, Workflows: s, Alerts: s}
+		Calls: s, Contacts: s, Imports: s, Campaigns: s, Assistants: s, Workflows: s, Alerts: s, Webhooks: s}
 }
 
 // eachSite runs fn against the console on every available database.

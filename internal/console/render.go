@@ -263,6 +263,7 @@ var navSections = []struct {
 	{"Integrations", "/settings/integrations", sb.ActionManageIntegrations, false},
 	{"White label", "/settings/white-label", sb.ActionWhiteLabel, false},
 	{"API keys", "/settings/api-keys", sb.ActionAdminister, false},
+	{"Webhooks", "/settings/webhooks", sb.ActionManageIntegrations, false},
 	{"Audit log", "/audit", sb.ActionAdminister, false},
 }
 

@@ -76,6 +76,14 @@ func (c *Console) pages() []page {
 		{"POST", "/w/{ws}/settings/api-keys", authWorkspace, administer, c.createAPIKey, c.apiKeys},
 		{"POST", "/w/{ws}/settings/api-keys/{id}/revoke", authWorkspace, administer, c.revokeAPIKey, c.apiKeys},
 
+		// Webhooks (issue 14): endpoints and their delivery log, admin+.
+		{"GET", "/w/{ws}/settings/webhooks", authWorkspace, integrations, c.webhooks, nil},
+		{"POST", "/w/{ws}/settings/webhooks", authWorkspace, integrations, c.createWebhook, c.webhooks},
+		{"POST", "/w/{ws}/settings/webhooks/{id}/enabled", authWorkspace, integrations, c.setWebhookEnabled, nil},
+		{"POST", "/w/{ws}/settings/webhooks/{id}/delete", authWorkspace, integrations, c.deleteWebhook, nil},
+		{"GET", "/w/{ws}/settings/webhooks/{id}", authWorkspace, integrations, c.webhook, nil},
+		{"POST", "/w/{ws}/settings/webhooks/{id}/deliveries/{delivery}/redeliver", authWorkspace, integrations, c.redeliver, nil},
+
 		{"GET", "/w/{ws}/billing", authWorkspace, billing, c.billing, nil},
 		{"POST", "/w/{ws}/billing", authWorkspace, billing, c.setBudget, c.billing},
 
