@@ -131,7 +131,9 @@ func (s *SystemWorker) RunOnce(ctx context.Context) (int, error) {
 }
 
 func (s *SystemWorker) try(ctx context.Context, job sb.SystemMailJob) sb.MailResult {
-	err := s.w.sender.Send(ctx, s.server, job.Email)
+	email := job.Email
+	email.MessageID = job.ID + "@switchboard"
+	err := s.w.sender.Send(ctx, s.server, email)
 	if err == nil {
 		s.w.log.Info("system mail sent", "job", job.ID, "kind", job.Kind, "attempts", job.Attempts)
 		return sb.MailResult{Sent: true}

@@ -96,7 +96,11 @@ func (t *Transport) Send(ctx context.Context, s sb.SMTPServer, m sb.Email) error
 		return &sb.DeliveryError{Reply: "invalid recipient address: " + err.Error()}
 	}
 	msg.Subject(headerSafe(m.Subject))
-	msg.SetMessageID()
+	if m.MessageID != "" && !strings.ContainsAny(m.MessageID, "\r\n<>") {
+		msg.SetMessageIDWithValue(m.MessageID)
+	} else {
+		msg.SetMessageID()
+	}
 	msg.SetDate()
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {

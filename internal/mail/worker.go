@@ -119,6 +119,7 @@ func (w *Worker) try(ctx context.Context, job sb.MailJob) sb.MailResult {
 	if err != nil {
 		return sb.MailResult{Error: "could not write the message: " + err.Error()}
 	}
+	msg.MessageID = job.ID + "@switchboard"
 	err = w.sender.Send(ctx, *job.Server, msg)
 	if err == nil {
 		w.log.Info("mail sent", "job", job.ID, "attempts", job.Attempts)

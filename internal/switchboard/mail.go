@@ -22,6 +22,11 @@ type Email struct {
 	Subject string
 	Text    string
 	HTML    string
+	// MessageID, when set, is the message's Message-ID (without angle brackets):
+	// one per queued message, so a send repeated after a crash (the process died
+	// between the server's answer and recording it) is the same message to the
+	// receiver, which shows it once.
+	MessageID string
 }
 
 // InvitationEmail is what an invitation's email says.
