@@ -1,12 +1,14 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/ratelimit"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
@@ -43,18 +45,7 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, rq *request)
 // Failures are rate-limited per address and per email, as in the API.
 func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) error {
 	in := sb.LoginInput{Email: strings.TrimSpace(r.PostFormValue("email")), Password: r.PostFormValue("password"), Client: rq.client()}
-	email := sb.EmailKey(in.Email)
-	if err := c.limits.loginByIP.check(rq.Actor.IP, "failed log-ins from this address"); err != nil {
-		return err
-	}
-	if err := c.limits.loginByEmail.check(email, "failed log-ins for this email address"); err != nil {
-		return err
-	}
-	_, token, err := c.Users.LogIn(r.Context(), in)
-	if sb.ErrorCode(err) == sb.ECodeInvalidCredentials {
-		c.limits.loginByIP.take(rq.Actor.IP)
-		c.limits.loginByEmail.take(email)
-	}
+	_, token, err := c.limits.logIn(r.Context(), c.Users, rq.Actor.IP, in)
 	if err != nil {
 		return err
 	}
@@ -77,14 +68,15 @@ func (c *Console) signupPage(w http.ResponseWriter, r *http.Request, rq *request
 // signup creates the person, their account and first workspace, and signs them in.
 func (c *Console) signup(w http.ResponseWriter, r *http.Request, rq *request) error {
 	in := sb.SignUpInput{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), Client: rq.client()}
-	if err := c.limits.signupByIP.check(rq.Actor.IP, "sign-ups from this address"); err != nil {
+	refund, err := c.limits.signupByIP.Reserve(rq.Actor.IP, "sign-ups from this address")
+	if err != nil {
 		return err
 	}
 	_, token, err := c.Users.SignUp(r.Context(), in)
 	if err != nil {
+		refund() // only accounts made count
 		return err
 	}
-	c.limits.signupByIP.take(rq.Actor.IP)
 	c.startSession(w, token)
 	c.flashRedirect(w, r, "Welcome! This is your first workspace.", true, "/")
 	return nil
@@ -106,18 +98,41 @@ func (c *Console) logoutGet(w http.ResponseWriter, r *http.Request, rq *request)
 	return sb.Errorf(sb.ECodeMethodNotAllowed, "Log out with the button at the top of any page.")
 }
 
-// limits are the console's rate limits; the API keeps its own.
+// limits are the console's rate limits (internal/ratelimit, as the API's): each
+// token is taken before the work it guards, so parallel requests cannot all pass.
 type limits struct {
-	loginByIP, loginByEmail *keyed
-	signupByIP              *keyed
-	tokenByIP               *keyed // unknown invitation tokens tried, per address
+	loginByIP, loginByEmail *ratelimit.Keyed
+	signupByIP              *ratelimit.Keyed
+	tokenByIP               *ratelimit.Keyed // unknown invitation tokens tried, per address
 }
 
 func newLimits(now func() time.Time) *limits {
 	return &limits{
-		loginByIP:    newKeyed(2*time.Second, 200, now),
-		loginByEmail: newKeyed(time.Minute, 10, now),
-		signupByIP:   newKeyed(time.Minute, 30, now),
-		tokenByIP:    newKeyed(6*time.Second, 100, now),
+		loginByIP:    ratelimit.New(2*time.Second, 200, now),
+		loginByEmail: ratelimit.New(time.Minute, 10, now),
+		signupByIP:   ratelimit.New(time.Minute, 30, now),
+		tokenByIP:    ratelimit.New(6*time.Second, 100, now),
 	}
+}
+
+// logIn checks a password under the log-in limits: a token per address and per
+// email is taken before the check and given back unless the password was wrong,
+// so only failures count.
+func (l *limits) logIn(ctx context.Context, users sb.UserService, ip string, in sb.LoginInput) (*sb.User, string, error) {
+	email := sb.EmailKey(in.Email)
+	refundIP, err := l.loginByIP.Reserve(ip, "failed log-ins from this address")
+	if err != nil {
+		return nil, "", err
+	}
+	refundEmail, err := l.loginByEmail.Reserve(email, "failed log-ins for this email address")
+	if err != nil {
+		refundIP()
+		return nil, "", err
+	}
+	user, token, err := users.LogIn(ctx, in)
+	if sb.ErrorCode(err) != sb.ECodeInvalidCredentials {
+		refundIP()
+		refundEmail()
+	}
+	return user, token, err
 }

@@ -20,12 +20,13 @@ type inviteView struct {
 // signed-in accept (or sign-up through it) does. It shows the workspace's brand.
 func (c *Console) invitePage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	token := r.PathValue("token")
-	if err := c.limits.tokenByIP.check(rq.Actor.IP, "invitation lookups from this address"); err != nil {
+	refund, err := c.limits.tokenByIP.Reserve(rq.Actor.IP, "invitation lookups from this address")
+	if err != nil {
 		return err
 	}
 	p, err := c.Invitations.PreviewInvitation(r.Context(), token)
-	if code := sb.ErrorCode(err); code == sb.ECodeNotFound {
-		c.limits.tokenByIP.take(rq.Actor.IP)
+	if sb.ErrorCode(err) != sb.ECodeNotFound {
+		refund() // only unknown tokens count: opening a real link reveals nothing
 	}
 	if p != nil {
 		rq.Brand = brandOf(&p.Branding)
@@ -50,11 +51,13 @@ func (c *Console) acceptInvite(w http.ResponseWriter, r *http.Request, rq *reque
 // them in the workspace.
 func (c *Console) inviteSignup(w http.ResponseWriter, r *http.Request, rq *request) error {
 	token := r.PathValue("token")
-	if err := c.limits.signupByIP.check(rq.Actor.IP, "sign-ups from this address"); err != nil {
+	refund, err := c.limits.signupByIP.Reserve(rq.Actor.IP, "sign-ups from this address")
+	if err != nil {
 		return err
 	}
 	p, err := c.Invitations.PreviewInvitation(r.Context(), token)
 	if err != nil {
+		refund()
 		return err
 	}
 	in := sb.SignUpInput{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), InvitationToken: token,
@@ -64,9 +67,9 @@ func (c *Console) inviteSignup(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	_, session, err := c.Users.SignUp(r.Context(), in)
 	if err != nil {
+		refund() // only accounts made count
 		return err
 	}
-	c.limits.signupByIP.take(rq.Actor.IP)
 	c.startSession(w, session)
 	to := "/"
 	if a, err := c.Users.Authenticate(r.Context(), session); err == nil {
@@ -84,18 +87,7 @@ func (c *Console) inviteSignup(w http.ResponseWriter, r *http.Request, rq *reque
 // inviteLogin logs in and accepts in one go.
 func (c *Console) inviteLogin(w http.ResponseWriter, r *http.Request, rq *request) error {
 	in := sb.LoginInput{Email: strings.TrimSpace(r.PostFormValue("email")), Password: r.PostFormValue("password"), Client: rq.client()}
-	email := sb.EmailKey(in.Email)
-	if err := c.limits.loginByIP.check(rq.Actor.IP, "failed log-ins from this address"); err != nil {
-		return err
-	}
-	if err := c.limits.loginByEmail.check(email, "failed log-ins for this email address"); err != nil {
-		return err
-	}
-	_, session, err := c.Users.LogIn(r.Context(), in)
-	if sb.ErrorCode(err) == sb.ECodeInvalidCredentials {
-		c.limits.loginByIP.take(rq.Actor.IP)
-		c.limits.loginByEmail.take(email)
-	}
+	_, session, err := c.limits.logIn(r.Context(), c.Users, rq.Actor.IP, in)
 	if err != nil {
 		return err
 	}

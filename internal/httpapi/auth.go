@@ -19,7 +19,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, a actorT) error 
 		return err
 	}
 	in.Client = sb.Client{IP: clientIP(r), UserAgent: r.UserAgent()}
-	refund, err := s.limits.signUpsByIP.reserve(a.IP, "sign-ups from this address")
+	refund, err := s.limits.signUpsByIP.Reserve(a.IP, "sign-ups from this address")
 	if err != nil {
 		return err
 	}
@@ -44,11 +44,11 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, a actorT) error {
 	email := sb.EmailKey(in.Email)
 	// The tokens are taken before the password is checked (parallel guesses
 	// cannot all pass one check) and given back unless it was wrong.
-	refundIP, err := s.limits.loginFailuresByIP.reserve(a.IP, "failed log-ins from this address")
+	refundIP, err := s.limits.loginFailuresByIP.Reserve(a.IP, "failed log-ins from this address")
 	if err != nil {
 		return err
 	}
-	refundEmail, err := s.limits.loginFailuresByEmail.reserve(email, "failed log-ins for this email address")
+	refundEmail, err := s.limits.loginFailuresByEmail.Reserve(email, "failed log-ins for this email address")
 	if err != nil {
 		refundIP()
 		return err

@@ -14,7 +14,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, a acto
 		return err
 	}
 	ws := r.PathValue("ws")
-	refund, err := s.limits.invitesByWorkspace.reserve(ws, "invitations from this workspace")
+	refund, err := s.limits.invitesByWorkspace.Reserve(ws, "invitations from this workspace")
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, a actor
 
 func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request, a actorT) error {
 	ws := r.PathValue("ws")
-	refund, err := s.limits.invitesByWorkspace.reserve(ws, "invitations from this workspace")
+	refund, err := s.limits.invitesByWorkspace.Reserve(ws, "invitations from this workspace")
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, a acto
 // back unless the token was unknown: opening a real link reveals nothing to a
 // guesser.
 func (s *Server) tokenLookup(a actorT) (done func(error), err error) {
-	refund, err := s.limits.tokenLookupsByIP.reserve(a.IP, "invitation link lookups from this address")
+	refund, err := s.limits.tokenLookupsByIP.Reserve(a.IP, "invitation link lookups from this address")
 	return func(err error) {
 		if sb.ErrorCode(err) != sb.ECodeNotFound {
 			refund()
@@ -142,7 +142,7 @@ func (s *Server) testSMTP(w http.ResponseWriter, r *http.Request, a actorT) erro
 		return err
 	}
 	ws := r.PathValue("ws")
-	refund, err := s.limits.testSendsByWorkspace.reserve(ws, "test messages from this workspace")
+	refund, err := s.limits.testSendsByWorkspace.Reserve(ws, "test messages from this workspace")
 	if err != nil {
 		return err
 	}
