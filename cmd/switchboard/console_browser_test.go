@@ -346,7 +346,13 @@ func TestConsoleJourney(t *testing.T) {
 				time.Sleep(200 * time.Millisecond) // the outbox worker polls every 2s
 			}
 		}
-		run(ctx, "follow the link", chromedp.Click(chromedp.CSS(`a[href="`+link+`"]`)), chromedp.WaitVisible(chromedp.CSS("#name")))
+		// Navigate (which waits for the page's load) rather than click: a click's
+		// navigation could finish loading after #name was found, and the node ids the
+		// next steps use were then gone ("Could not find node with given id").
+		if !strings.HasPrefix(link, "http") {
+			link = base + link
+		}
+		run(ctx, "follow the link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#name")))
 		want(ctx, "Join Acme Agency")
 		if email == "mia@example.com" {
 			shot(ctx, "invite")
