@@ -67,12 +67,14 @@ func (b *browserTab) waitFor(what, expr, want string, limit time.Duration) strin
 	b.t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
-		got := b.eval(what, expr)
-		if got == want {
+		// While a page replaces another, an evaluation can fail (its context
+		// destroyed): that is not an answer, so ask again until the deadline.
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](expr))
+		if err == nil && got == want {
 			return got
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("%s: %q, want %q", what, got, want)
+			b.t.Fatalf("%s: %q, want %q (%v)", what, got, want, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

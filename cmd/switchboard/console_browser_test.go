@@ -233,9 +233,15 @@ func TestConsoleJourney(t *testing.T) {
 		eval(ctx, "mark the page", `window.__old = "1"`)
 		run(ctx, what, chromedp.Submit(chromedp.CSS(sel)))
 		deadline := time.Now().Add(30 * time.Second)
-		for eval(ctx, "wait for the next page", `(window.__old || "") + document.readyState`) != "complete" {
+		for {
+			// While the new page replaces the old one, an evaluation can fail
+			// (its context destroyed): that is not an answer, so ask again.
+			state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(window.__old || "") + document.readyState`))
+			if err == nil && state == "complete" {
+				break
+			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%s: no new page", what)
+				t.Fatalf("%s: no new page (last state %q, %v)", what, state, err)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
