@@ -33,15 +33,18 @@ func findChromium() string {
 	return ""
 }
 
-// screenshotDir is where the journey writes its screenshots: docs/screenshots of
-// the repository (the README shows them), or SWITCHBOARD_SCREENSHOT_DIR.
+// screenshotDir is where the journey writes its screenshots: the test's own
+// temporary directory, so that a test run leaves the checkout as it was, or
+// SWITCHBOARD_SCREENSHOT_DIR (docs/screenshots refreshes the README's pictures).
 func screenshotDir(t *testing.T) string {
 	d := os.Getenv("SWITCHBOARD_SCREENSHOT_DIR")
 	if d == "" {
-		var err error
-		if d, err = filepath.Abs(filepath.Join("..", "..", "docs", "screenshots")); err != nil {
-			t.Fatal(err)
-		}
+		return t.TempDir()
+	}
+	if !filepath.IsAbs(d) {
+		// go test runs in the package's folder; a relative path means the
+		// repository's root, where the command was typed from the README.
+		d = filepath.Join("..", "..", d)
 	}
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		t.Fatal(err)
