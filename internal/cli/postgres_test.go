@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"database/sql"
 	"os"
 	"testing"
 
@@ -31,5 +32,39 @@ func TestPostgresWritesNoDataDir(t *testing.T) {
 	}
 	for _, e := range entries {
 		t.Errorf("PostgreSQL mode wrote %s to the working directory", e.Name())
+	}
+}
+
+// TestPostgresWithoutKeyWritesNoDataDir: without --secret-key, replicas on
+// PostgreSQL keep their shared key in the database, not in a data directory that
+// each replica would fill with a key of its own.
+func TestPostgresWithoutKeyWritesNoDataDir(t *testing.T) {
+	url := storetest.PostgresSchema(t)
+	t.Chdir(t.TempDir())
+	getenv := func(k string) string {
+		if k == "SWITCHBOARD_DATABASE_URL" {
+			return url
+		}
+		return ""
+	}
+	srv := startServe(t, getenv)
+	if status, _ := call(t, "GET", srv.URL+"/readyz", "", "", nil); status != 200 {
+		t.Fatalf("readyz: %d", status)
+	}
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("PostgreSQL mode wrote %s to the working directory", e.Name())
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM server_keys WHERE name = 'secret' AND length(key_hex) = 64`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("server_keys holds %d keys (%v)", n, err)
 	}
 }

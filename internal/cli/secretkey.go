@@ -22,6 +22,28 @@ func secretKey(configured, dataDir string, logger *slog.Logger) ([]byte, error) 
 	if dataDir == "" {
 		dataDir = "data"
 	}
+	return dataDirKey(dataDir, logger)
+}
+
+// sharedKeyCandidate is the key a PostgreSQL replica without --secret-key offers
+// to the database (store.AdoptSharedSecretKey): the data directory's key when an
+// earlier version left one there (so that secrets it sealed still open), a new
+// one otherwise. Replicas share only the database, so nothing is written here.
+func sharedKeyCandidate(dataDir string) ([]byte, error) {
+	if dataDir == "" {
+		dataDir = "data"
+	}
+	b, err := os.ReadFile(filepath.Join(dataDir, "secret.key"))
+	if errors.Is(err, os.ErrNotExist) {
+		return secret.NewKey(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeKey(strings.TrimSpace(string(b)))
+}
+
+func dataDirKey(dataDir string, logger *slog.Logger) ([]byte, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -34,7 +56,7 @@ func secretKey(configured, dataDir string, logger *slog.Logger) ([]byte, error) 
 	key := secret.NewKey()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) { // another process was quicker
-		return secretKey("", dataDir, logger)
+		return dataDirKey(dataDir, logger)
 	}
 	if err != nil {
 		return nil, err

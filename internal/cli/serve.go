@@ -64,7 +64,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.OperatorToken, "operator-token", getenv("SWITCHBOARD_OPERATOR_TOKEN"), "token for the operator API; empty disables it [SWITCHBOARD_OPERATOR_TOKEN]")
 	fs.BoolVar(&cfg.SMTPAllowPrivate, "smtp-allow-private", envBool(getenv, "SWITCHBOARD_SMTP_ALLOW_PRIVATE"), "let workspaces use SMTP servers on loopback and private addresses [SWITCHBOARD_SMTP_ALLOW_PRIVATE]")
 	fs.BoolVar(&cfg.Dev, "dev", envBool(getenv, "SWITCHBOARD_DEV"), "development mode: also run a local mail catcher; implies --smtp-allow-private [SWITCHBOARD_DEV]")
-	fs.StringVar(&cfg.SecretKey, "secret-key", getenv("SWITCHBOARD_SECRET_KEY"), "key that encrypts SMTP passwords at rest, hex or base64 of 32 bytes; default: one generated into the data directory [SWITCHBOARD_SECRET_KEY]")
+	fs.StringVar(&cfg.SecretKey, "secret-key", getenv("SWITCHBOARD_SECRET_KEY"), "key that encrypts SMTP passwords at rest, hex or base64 of 32 bytes; default: one generated into the data directory (SQLite) or kept in the database and shared by the replicas (PostgreSQL) [SWITCHBOARD_SECRET_KEY]")
 	fs.StringVar(&cfg.DevSMTPAddr, "dev-smtp-addr", envOr(getenv, "SWITCHBOARD_DEV_SMTP_ADDR", "127.0.0.1:1025"), "address of the --dev mail catcher [SWITCHBOARD_DEV_SMTP_ADDR]")
 	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64(getenv, "SWITCHBOARD_IMPORT_MAX_BYTES", store.DefaultImportMaxBytes), "largest CSV file a contact import accepts, in bytes [SWITCHBOARD_IMPORT_MAX_BYTES]")
 	fs.Int64Var(&cfg.DBMaxConns, "db-max-conns", envInt64(getenv, "SWITCHBOARD_DB_MAX_CONNS", 20), "most PostgreSQL connections this process opens (three replicas at 20 leave room in the default 100) [SWITCHBOARD_DB_MAX_CONNS]")
@@ -93,7 +93,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
-	key, err := secretKey(cfg.SecretKey, cfg.db.dataDir, logger)
+	// Without --secret-key, replicas on one PostgreSQL agree on the key through
+	// the database (after the migration, below); SQLite keeps it in the data
+	// directory.
+	sharedKey := cfg.SecretKey == "" && isPostgres(cfg.db.databaseURL)
+	var key []byte
+	if sharedKey {
+		key, err = sharedKeyCandidate(cfg.db.dataDir)
+	} else {
+		key, err = secretKey(cfg.SecretKey, cfg.db.dataDir, logger)
+	}
 	if err != nil {
 		return err
 	}
@@ -132,6 +141,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	if sharedKey {
+		if err := st.AdoptSharedSecretKey(ctx, key); err != nil {
+			return err
+		}
+		logger.Warn("no --secret-key: secrets are sealed with a key kept in the database, shared by every replica; give each replica the same --secret-key to keep the key apart from the data")
+	}
 	watchStore(m, st)
 
 	api := httpapi.New(httpapi.Services{Users: st, Accounts: st, Workspaces: st, Members: st, APIKeys: st, Audit: st, Assistants: st, Workflows: st, Campaigns: st, Invitations: st, SMTP: st, WhiteLabel: st, Calls: st, Contacts: st, People: st, Webhooks: st, VoiceEngine: st}, httpapi.Config{

@@ -86,3 +86,6 @@ func (s *Store) RawInsertUpdate(ctx context.Context, n int64) error {
 		return err
 	})
 }
+
+// SecretKeyForTest is the key the store seals with.
+func (s *Store) SecretKeyForTest() []byte { return s.cfg.SecretKey }
