@@ -238,26 +238,13 @@ func (s *Store) GetVoiceEngine(ctx context.Context, actor sb.Actor, workspaceID 
 // was not entered for).
 func (s *Store) PutVoiceEngine(ctx context.Context, actor sb.Actor, workspaceID string, in sb.VoiceEngineInput) (*sb.VoiceEngine, error) {
 	in.Normalize()
-	if err := s.view(ctx, func(t *tx) error {
-		_, _, err := t.access(ctx, actor, workspaceID, sb.ActionManageIntegrations, false)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	if s.cfg.Engine != nil {
-		if err := s.cfg.Engine.CheckURL(ctx, in.URL); err != nil {
-			return nil, err
-		}
-	}
 	var out *sb.VoiceEngine
-	err := s.update(ctx, func(t *tx) error {
-		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionManageIntegrations, true)
-		if err != nil {
-			return err
+	err := s.putIntegration(ctx, actor, workspaceID, in.Validate, func() error {
+		if s.cfg.Engine == nil {
+			return nil
 		}
+		return s.cfg.Engine.CheckURL(ctx, in.URL)
+	}, func(t *tx, w *wsRow) error {
 		old, err := t.ownEngine(ctx, w.ID)
 		if err != nil {
 			return err
@@ -291,20 +278,7 @@ func (s *Store) PutVoiceEngine(ctx context.Context, actor sb.Actor, workspaceID 
 
 // DeleteVoiceEngine removes the workspace's own voice engine (admin+).
 func (s *Store) DeleteVoiceEngine(ctx context.Context, actor sb.Actor, workspaceID string) error {
-	return s.update(ctx, func(t *tx) error {
-		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionManageIntegrations, true)
-		if err != nil {
-			return err
-		}
-		res, err := t.exec(ctx, `DELETE FROM voice_engines WHERE workspace_id = ?`, w.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return sb.NotFound("Voice engine")
-		}
-		return t.audit(ctx, actor, w.ID, w.AccountID, "voice_engine.deleted", w.ID, nil)
-	})
+	return s.deleteIntegration(ctx, actor, workspaceID, "voice_engines", "Voice engine", "voice_engine.deleted")
 }
 
 // TestVoiceEngine sends a signed ping to the workspace's engine (admin+).

@@ -96,27 +96,13 @@ func (s *Store) GetSMTP(ctx context.Context, actor sb.Actor, workspaceID string)
 // one. Hosts that resolve to internal addresses are refused.
 func (s *Store) PutSMTP(ctx context.Context, actor sb.Actor, workspaceID string, in sb.SMTPInput) (*sb.SMTPSettings, error) {
 	in.Normalize()
-	// Authorize first, so that outsiders learn nothing from validation.
-	if err := s.view(ctx, func(t *tx) error {
-		_, _, err := t.access(ctx, actor, workspaceID, sb.ActionManageIntegrations, false)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	if s.cfg.Mail != nil {
-		if err := s.cfg.Mail.CheckHost(ctx, in.Host); err != nil {
-			return nil, err
-		}
-	}
 	var out *sb.SMTPSettings
-	err := s.update(ctx, func(t *tx) error {
-		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionManageIntegrations, true)
-		if err != nil {
-			return err
+	err := s.putIntegration(ctx, actor, workspaceID, in.Validate, func() error {
+		if s.cfg.Mail == nil {
+			return nil
 		}
+		return s.cfg.Mail.CheckHost(ctx, in.Host)
+	}, func(t *tx, w *wsRow) error {
 		old, err := t.ownSMTP(ctx, w.ID)
 		if err != nil {
 			return err
@@ -155,20 +141,7 @@ func (s *Store) PutSMTP(ctx context.Context, actor sb.Actor, workspaceID string,
 
 // DeleteSMTP removes the workspace's own mail server settings.
 func (s *Store) DeleteSMTP(ctx context.Context, actor sb.Actor, workspaceID string) error {
-	return s.update(ctx, func(t *tx) error {
-		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionManageIntegrations, true)
-		if err != nil {
-			return err
-		}
-		res, err := t.exec(ctx, `DELETE FROM smtp_settings WHERE workspace_id = ?`, w.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return sb.NotFound("SMTP settings")
-		}
-		return t.audit(ctx, actor, w.ID, w.AccountID, "smtp.deleted", w.ID, nil)
-	})
+	return s.deleteIntegration(ctx, actor, workspaceID, "smtp_settings", "SMTP settings", "smtp.deleted")
 }
 
 // TestSMTP sends a short message through the workspace's mail server.
