@@ -22,11 +22,7 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	var db dbFlags
 	db.register(fs, getenv)
 	to := fs.String("to", "", "file to write the copy to; it must not exist")
-	pos, err := backupCmd.parse(fs, args, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	if err := backupCmd.wantArgs(pos, stderr, fs); err != nil {
+	if _, err := backupCmd.parseArgs(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	if *to == "" {

@@ -111,6 +111,15 @@ func (d *dbFlags) open(ctx context.Context, logger *slog.Logger) (*store.Store, 
 	return st, nil
 }
 
+// openOperator opens the migrated store an operator command works on; the
+// database must be named (a command line never guesses which one).
+func (d *dbFlags) openOperator(ctx context.Context) (*store.Store, error) {
+	if err := d.requireDatabase(); err != nil {
+		return nil, err
+	}
+	return d.open(ctx, slog.New(slog.DiscardHandler))
+}
+
 func envOr(getenv func(string) string, key, def string) string {
 	if v := getenv(key); v != "" {
 		return v
@@ -127,11 +136,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	fs := migrateCmd.flagSet()
 	var db dbFlags
 	db.register(fs, getenv)
-	pos, err := migrateCmd.parse(fs, args, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	if err := migrateCmd.wantArgs(pos, stderr, fs); err != nil {
+	if _, err := migrateCmd.parseArgs(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	st, err := db.open(ctx, slog.New(slog.NewTextHandler(stderr, nil)))
@@ -149,17 +154,10 @@ func accountsList(ctx context.Context, args []string, getenv func(string) string
 	fs := accountsListCmd.flagSet()
 	var db dbFlags
 	db.register(fs, getenv)
-	pos, err := accountsListCmd.parse(fs, args, stdout, stderr)
-	if err != nil {
+	if _, err := accountsListCmd.parseArgs(fs, args, stdout, stderr); err != nil {
 		return err
 	}
-	if err := accountsListCmd.wantArgs(pos, stderr, fs); err != nil {
-		return err
-	}
-	if err := db.requireDatabase(); err != nil {
-		return err
-	}
-	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
+	st, err := db.openOperator(ctx)
 	if err != nil {
 		return err
 	}
@@ -180,17 +178,11 @@ func accountsSetPlan(ctx context.Context, args []string, getenv func(string) str
 	fs := setPlanCmd.flagSet()
 	var db dbFlags
 	db.register(fs, getenv)
-	pos, err := setPlanCmd.parse(fs, args, stdout, stderr)
+	pos, err := setPlanCmd.parseArgs(fs, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	if err := setPlanCmd.wantArgs(pos, stderr, fs); err != nil {
-		return err
-	}
-	if err := db.requireDatabase(); err != nil {
-		return err
-	}
-	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
+	st, err := db.openOperator(ctx)
 	if err != nil {
 		return err
 	}
@@ -208,11 +200,8 @@ func minutesGrant(ctx context.Context, args []string, getenv func(string) string
 	var db dbFlags
 	db.register(fs, getenv)
 	note := fs.String("note", "", "why the minutes are granted (shown in the audit log)")
-	pos, err := grantCmd.parse(fs, args, stdout, stderr)
+	pos, err := grantCmd.parseArgs(fs, args, stdout, stderr)
 	if err != nil {
-		return err
-	}
-	if err := grantCmd.wantArgs(pos, stderr, fs); err != nil {
 		return err
 	}
 	minutes, err := strconv.ParseInt(pos[1], 10, 64)
@@ -222,10 +211,7 @@ func minutesGrant(ctx context.Context, args []string, getenv func(string) string
 	if minutes <= 0 {
 		return fmt.Errorf("MINUTES must be at least 1, not %d: a grant only adds minutes; to limit what a workspace spends, set its budget instead", minutes)
 	}
-	if err := db.requireDatabase(); err != nil {
-		return err
-	}
-	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
+	st, err := db.openOperator(ctx)
 	if err != nil {
 		return err
 	}

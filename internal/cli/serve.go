@@ -73,11 +73,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", getenv("SWITCHBOARD_SMTP_URL"), "mail server for system mail (password resets, alerts): smtp[s]://user:pass@host:port; --dev uses the mail catcher [SWITCHBOARD_SMTP_URL]")
 	fs.StringVar(&cfg.MailFrom, "mail-from", getenv("SWITCHBOARD_MAIL_FROM"), "sender of system mail, e.g. \"Switchboard <noreply@example.com>\" [SWITCHBOARD_MAIL_FROM]")
 	fs.Uint64Var(&cfg.DevEngineSeed, "dev-engine-seed", uint64(envInt64(getenv, "SWITCHBOARD_DEV_ENGINE_SEED", 1)), "seed of the --dev simulated voice engine's outcomes and durations [SWITCHBOARD_DEV_ENGINE_SEED]")
-	pos, err := serveCmd.parse(fs, args, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	if err := serveCmd.wantArgs(pos, stderr, fs); err != nil {
+	if _, err := serveCmd.parseArgs(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	var systemServer *sb.SMTPServer // the --dev catcher's is set once it listens
@@ -98,6 +94,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// directory.
 	sharedKey := cfg.SecretKey == "" && isPostgres(cfg.db.databaseURL)
 	var key []byte
+	var err error
 	if sharedKey {
 		key, err = sharedKeyCandidate(cfg.db.dataDir)
 	} else {

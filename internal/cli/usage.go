@@ -77,6 +77,16 @@ func (c command) parse(fs *flag.FlagSet, args []string, stdout, stderr io.Writer
 	return pos, nil
 }
 
+// parseArgs is parse followed by wantArgs: the flags, then exactly the
+// command's positional arguments.
+func (c command) parseArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]string, error) {
+	pos, err := c.parse(fs, args, stdout, stderr)
+	if err != nil {
+		return nil, err
+	}
+	return pos, c.wantArgs(pos, stderr, fs)
+}
+
 // wantArgs checks the number of positional arguments.
 func (c command) wantArgs(pos []string, stderr io.Writer, fs *flag.FlagSet) error {
 	if n := len(c.argHelp); len(pos) != n {
