@@ -168,11 +168,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	var handler http.Handler = con // the console, which hands /api/ and the health checks to the API
 	if cfg.Dev {
-		catcher, err := mail.StartCatcher(cfg.DevSMTPAddr, mail.CatcherOptions{})
+		// The catcher keeps its mail in the database: /dev/mail on any replica
+		// shows what every replica caught.
+		catcher, err := mail.StartCatcher(cfg.DevSMTPAddr, mail.CatcherOptions{Keeper: st})
 		if err != nil && errors.Is(err, syscall.EADDRINUSE) && !flagOrEnvSet(fs, getenv, "dev-smtp-addr", "SWITCHBOARD_DEV_SMTP_ADDR") {
 			// The default port is taken (another --dev server on this machine, such
 			// as a second replica): the catcher takes any free loopback port.
-			catcher, err = mail.StartCatcher("127.0.0.1:0", mail.CatcherOptions{})
+			catcher, err = mail.StartCatcher("127.0.0.1:0", mail.CatcherOptions{Keeper: st})
 		}
 		if err != nil {
 			return fmt.Errorf("dev mail catcher: %w", listenError("--dev-smtp-addr", cfg.DevSMTPAddr, err))

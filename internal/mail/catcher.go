@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	netmail "net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +51,17 @@ type CatcherOptions struct {
 	// TLSConfig enables STARTTLS; with ImplicitTLS the whole connection is TLS.
 	TLSConfig   *tls.Config
 	ImplicitTLS bool
+	// Keeper, when set, also keeps every message (serve --dev: the database, so
+	// that every replica's /dev/mail shows the mail any of them caught, and a
+	// restart loses none); the page then reads from it.
+	Keeper Keeper
+}
+
+// Keeper keeps caught mail outside the process.
+type Keeper interface {
+	KeepCaughtMail(ctx context.Context, m Caught) error
+	// RecentCaughtMail returns up to n messages, newest first.
+	RecentCaughtMail(ctx context.Context, n int) ([]Caught, error)
 }
 
 // Reply is an SMTP error reply, for CatcherOptions hooks.
@@ -180,6 +193,12 @@ func (s *session) Data(r io.Reader) error {
 		m.Subject, _ = dec.DecodeHeader(msg.Header.Get("Subject"))
 		m.Text, m.HTML = parts(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
 	}
+	if k := s.c.opts.Keeper; k != nil {
+		// Refused (a 451, which senders retry) when it cannot be kept.
+		if err := k.KeepCaughtMail(context.Background(), m); err != nil {
+			return Reply(451, "The message could not be kept; try again later.")
+		}
+	}
 	s.c.add(m)
 	return nil
 }
@@ -258,9 +277,16 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{"linkif
 
 // ServeHTTP shows the caught mail, newest first, with clickable links.
 func (c *Catcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	msgs := c.Messages()
-	for i, j := 0, len(msgs)-1; i < j; i, j = i+1, j-1 {
-		msgs[i], msgs[j] = msgs[j], msgs[i]
+	var msgs []Caught
+	if k := c.opts.Keeper; k != nil {
+		var err error
+		if msgs, err = k.RecentCaughtMail(r.Context(), c.opts.Max); err != nil {
+			http.Error(w, "The caught mail could not be read; try again.", http.StatusServiceUnavailable)
+			return
+		}
+	} else {
+		msgs = c.Messages()
+		slices.Reverse(msgs)
 	}
 	host, port, _ := net.SplitHostPort(c.Addr())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
