@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -17,10 +18,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/storetest"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 	"github.com/switchboard/switchboard/internal/webhook"
 )
+
+// benchKey seals the benchmark's webhook secrets, so that a worker process can
+// read them.
+var benchKey = bytes.Repeat([]byte{7}, 32)
 
 // BenchmarkReportCallWebhooks compares call reports per second in a workspace with
 // no webhook endpoint and with three active endpoints subscribed to call.completed,
@@ -29,7 +35,11 @@ import (
 // production). With SWITCHBOARD_BENCH_RECEIVER=process the receiver runs in a
 // child process, as a receiver runs elsewhere in production: then its CPU does
 // not count as the process's and its goroutines do not compete with the reports
-// for the Go scheduler (they still share the machine's cores). docs/benchmarks.md,
+// for the Go scheduler (they still share the machine's cores). With
+// SWITCHBOARD_BENCH_WORKER=process (PostgreSQL only) the webhook worker runs in
+// a child process on the same database, as on a replica started with
+// --webhook-delivery on while the reports go to one with off (cpu-µs/op then
+// counts the reporting process only). docs/benchmarks.md,
 // "Issue 14 — call reports with three webhook endpoints", records the results:
 //
 //	SWITCHBOARD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
@@ -42,7 +52,11 @@ func BenchmarkReportCallWebhooks(b *testing.B) {
 			for _, hooks := range []int{0, 3} {
 				for _, reporters := range []int{1, 8} {
 					b.Run("hooks="+strconv.Itoa(hooks)+"/reporters="+strconv.Itoa(reporters), func(b *testing.B) {
-						s := storetest.Open(b, dialect, storetest.Options{}, storetest.NewClock())
+						var cfg store.Config
+						s := storetest.Open(b, dialect, storetest.Options{Configure: func(c *store.Config) {
+							c.SecretKey = benchKey
+							cfg = *c
+						}}, storetest.NewClock())
 						actor, acct, ws := owner(b, s)
 						grant(b, s, acct, 90_000_000)
 						for i := range hooks {
@@ -50,7 +64,14 @@ func BenchmarkReportCallWebhooks(b *testing.B) {
 								b.Fatal(err)
 							}
 						}
-						if os.Getenv("SWITCHBOARD_BENCH_NO_WORKER") == "" {
+						switch {
+						case os.Getenv("SWITCHBOARD_BENCH_NO_WORKER") != "":
+						case os.Getenv("SWITCHBOARD_BENCH_WORKER") == "process":
+							if dialect != "postgres" {
+								b.Skip("a worker in another process is for PostgreSQL (replicas); SQLite has one process")
+							}
+							benchWorkerProcess(b, cfg.DatabaseURL)
+						default:
 							wctx, stop := context.WithCancel(ctx)
 							done := make(chan struct{})
 							w := webhook.NewWorker(s, webhook.Config{})
@@ -174,4 +195,31 @@ func TestWebhookBenchReceiver(t *testing.T) {
 	}
 	fmt.Printf("receiver http://%s\n", ln.Addr())
 	t.Fatal(http.Serve(ln, receiverHandler(&n)))
+}
+
+// benchWorkerProcess runs a webhook worker in a child process on the database at
+// url until the benchmark ends.
+func benchWorkerProcess(b *testing.B, url string) {
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestWebhookBenchWorker$")
+	cmd.Env = append(os.Environ(), "SWITCHBOARD_BENCH_WORKER_CHILD="+url)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+}
+
+// TestWebhookBenchWorker is the child process of SWITCHBOARD_BENCH_WORKER=process:
+// a webhook worker on the benchmark's database until killed.
+func TestWebhookBenchWorker(t *testing.T) {
+	url := os.Getenv("SWITCHBOARD_BENCH_WORKER_CHILD")
+	if url == "" {
+		t.Skip("the worker process of BenchmarkReportCallWebhooks")
+	}
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Config{DatabaseURL: url, SecretKey: benchKey, MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	webhook.NewWorker(s, webhook.Config{}).Run(ctx)
 }
