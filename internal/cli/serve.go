@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -52,6 +53,33 @@ type Config struct {
 
 	// DevEngineSeed seeds the --dev simulated voice engine's random calls.
 	DevEngineSeed uint64
+
+	// WebhookDelivery runs the webhook worker in this process (on by default).
+	// Off, events are still written and queued, and delivered by the replicas
+	// that run it: several processes on one database share the outbox.
+	WebhookDelivery onOff
+}
+
+// onOff is a flag whose value is on or off.
+type onOff bool
+
+func (v *onOff) String() string {
+	if v != nil && bool(*v) {
+		return "on"
+	}
+	return "off"
+}
+
+func (v *onOff) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "on", "true", "1":
+		*v = true
+	case "off", "false", "0":
+		*v = false
+	default:
+		return fmt.Errorf("want on or off, not %q", s)
+	}
+	return nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -73,6 +101,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", getenv("SWITCHBOARD_SMTP_URL"), "mail server for system mail (password resets, alerts): smtp[s]://user:pass@host:port; --dev uses the mail catcher [SWITCHBOARD_SMTP_URL]")
 	fs.StringVar(&cfg.MailFrom, "mail-from", getenv("SWITCHBOARD_MAIL_FROM"), "sender of system mail, e.g. \"Switchboard <noreply@example.com>\" [SWITCHBOARD_MAIL_FROM]")
 	fs.Uint64Var(&cfg.DevEngineSeed, "dev-engine-seed", uint64(envInt64(getenv, "SWITCHBOARD_DEV_ENGINE_SEED", 1)), "seed of the --dev simulated voice engine's outcomes and durations [SWITCHBOARD_DEV_ENGINE_SEED]")
+	cfg.WebhookDelivery = true
+	if v := getenv("SWITCHBOARD_WEBHOOK_DELIVERY"); v != "" {
+		if err := cfg.WebhookDelivery.Set(v); err != nil {
+			return fmt.Errorf("SWITCHBOARD_WEBHOOK_DELIVERY: %w", err)
+		}
+	}
+	fs.Var(&cfg.WebhookDelivery, "webhook-delivery", "on: this process delivers webhook events; off: it only queues them, for the replicas that run with on [SWITCHBOARD_WEBHOOK_DELIVERY]")
 	if _, err := serveCmd.parseArgs(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -251,10 +286,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// The webhook worker delivers events through the SSRF guard (private addresses
 	// only under --smtp-allow-private or --dev); it stops before the store closes.
-	hooks := webhook.NewWorker(st, webhook.Config{Logger: logger, Dial: mail.GuardedDialer(cfg.SMTPAllowPrivate, nil)})
-	hooksDone := make(chan struct{})
-	go func() { hooks.Run(workCtx); close(hooksDone) }()
-	defer func() { stopWork(); <-hooksDone }()
+	// --webhook-delivery off leaves delivery to the replicas that run it.
+	if cfg.WebhookDelivery {
+		hooks := webhook.NewWorker(st, webhook.Config{Logger: logger, Dial: mail.GuardedDialer(cfg.SMTPAllowPrivate, nil)})
+		hooksDone := make(chan struct{})
+		go func() { hooks.Run(workCtx); close(hooksDone) }()
+		defer func() { stopWork(); <-hooksDone }()
+	} else {
+		logger.Info("webhook delivery is off in this process (--webhook-delivery off): events wait for a replica that delivers")
+	}
 
 	// The dialler: every replica runs one; it stops before the store closes, and
 	// what it leaves leased is sent again by any replica when the lease runs out.

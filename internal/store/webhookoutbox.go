@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -12,16 +13,38 @@ import (
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
-// DispatchEvents fans up to limit undispatched events out to the enabled endpoints
-// of their workspaces that subscribe to them, one pending delivery each, and marks
-// them dispatched, in one transaction; it returns how many events it took. On
-// PostgreSQL the events are picked FOR UPDATE SKIP LOCKED, so replicas dispatching
-// at once take different events.
+// DispatchEvents fans up to limit undispatched events out to the enabled
+// endpoints of their workspaces that subscribe to them, one pending delivery
+// each, and marks them dispatched, in one transaction; it returns how many events
+// it took. The worker uses DispatchWebhookEvents, which also leases the new
+// deliveries to it.
 func (s *Store) DispatchEvents(ctx context.Context, limit int) (int, error) {
-	n := 0
+	_, n, _, err := s.dispatchEvents(ctx, limit, math.MaxInt, 0)
+	return n, err
+}
+
+// DispatchWebhookEvents fans undispatched events out to the enabled endpoints of
+// their workspaces that subscribe to them, one delivery each, marks the events
+// dispatched, and leases the new deliveries to the caller as
+// ClaimWebhookDeliveries would (attempt 1), all in one transaction: a fresh
+// delivery costs one row written here and one update when its outcome is
+// recorded, and no claim. It takes up to limit events, and only as many as their
+// deliveries fit in claim (always at least one). It returns the leased jobs and
+// whether more events may be waiting. On PostgreSQL the events are picked FOR
+// UPDATE SKIP LOCKED, so replicas dispatching at once take different events.
+func (s *Store) DispatchWebhookEvents(ctx context.Context, limit, claim int, lease time.Duration) ([]sb.WebhookJob, bool, error) {
+	jobs, _, more, err := s.dispatchEvents(ctx, limit, claim, lease)
+	return jobs, more, err
+}
+
+// dispatchEvents is DispatchWebhookEvents; with lease 0 it leaves the deliveries
+// unleased, for any worker's claim, and returns no jobs.
+func (s *Store) dispatchEvents(ctx context.Context, limit, claim int, lease time.Duration) ([]sb.WebhookJob, int, bool, error) {
+	var jobs []sb.WebhookJob
+	more, taken := false, 0
 	err := s.update(ctx, func(t *tx) error {
-		n = 0
-		q := `SELECT id, workspace_id, type FROM events WHERE dispatched = 0 ORDER BY id LIMIT ?`
+		jobs, more, taken = nil, false, 0
+		q := `SELECT id, workspace_id, type, data, created_at FROM events WHERE dispatched = 0 ORDER BY id LIMIT ?`
 		if t.s.dialect == postgres {
 			q += ` FOR UPDATE SKIP LOCKED`
 		}
@@ -29,13 +52,16 @@ func (s *Store) DispatchEvents(ctx context.Context, limit int) (int, error) {
 		if err != nil {
 			return err
 		}
-		type ev struct{ id, workspaceID, eventType string }
+		type ev struct {
+			id, workspaceID, eventType, data string
+			created                          int64
+		}
 		var evs []ev
 		workspaces := map[string]bool{}
 		var wsArgs []any
 		for rows.Next() {
 			var e ev
-			if err := rows.Scan(&e.id, &e.workspaceID, &e.eventType); err != nil {
+			if err := rows.Scan(&e.id, &e.workspaceID, &e.eventType, &e.data, &e.created); err != nil {
 				rows.Close()
 				return err
 			}
@@ -49,16 +75,20 @@ func (s *Store) DispatchEvents(ctx context.Context, limit int) (int, error) {
 		if err := rows.Err(); err != nil || len(evs) == 0 {
 			return err
 		}
-		type hook struct{ id, events string }
-		hooks := map[string][]hook{}
-		rows, err = t.query(ctx, `SELECT id, workspace_id, events FROM webhooks WHERE disabled_at IS NULL AND workspace_id IN (`+placeholders(len(wsArgs))+`) ORDER BY id`, wsArgs...)
+		more = len(evs) == limit
+		type hook struct {
+			id, events, url, sealed, secret string
+			unsealed, unreadable            bool
+		}
+		hooks := map[string][]*hook{}
+		rows, err = t.query(ctx, `SELECT id, workspace_id, events, url, secret FROM webhooks WHERE disabled_at IS NULL AND workspace_id IN (`+placeholders(len(wsArgs))+`) ORDER BY id`, wsArgs...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var h hook
+			h := &hook{}
 			var ws string
-			if err := rows.Scan(&h.id, &ws, &h.events); err != nil {
+			if err := rows.Scan(&h.id, &ws, &h.events, &h.url, &h.sealed); err != nil {
 				rows.Close()
 				return err
 			}
@@ -69,35 +99,92 @@ func (s *Store) DispatchEvents(ctx context.Context, limit int) (int, error) {
 			return err
 		}
 		now := t.now.UnixMicro()
+		until := t.now.Add(lease).UnixMicro()
+		token := secret.NewID("lease", t.now)
 		const perInsert = 200
+		const cols = 12
+		const insert = `INSERT INTO webhook_deliveries (id, webhook_id, workspace_id, event_id, event_type, status, last_error, next_attempt_at, created_at, locked_until, lease, attempts) VALUES `
+		const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 		var args []any
 		flush := func() error {
 			if len(args) == 0 {
 				return nil
 			}
-			k := len(args) / 7
-			vals := strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, 'pending', ?, ?), `, k), ", ")
-			_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (id, webhook_id, workspace_id, event_id, event_type, status, next_attempt_at, created_at) VALUES `+vals, args...)
-			args = args[:0]
+			defer func() { args = args[:0] }()
+			if t.s.dialect == sqlite {
+				// One prepared single-row statement per row: no SQL to parse, and
+				// no statement journal (a multi-row INSERT writes one).
+				for i := 0; i < len(args); i += cols {
+					if _, err := t.hotExec(ctx, insert+row, args[i:i+cols]...); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			k := len(args) / cols
+			_, err := t.exec(ctx, insert+strings.TrimSuffix(strings.Repeat(row+`, `, k), ", "), args...)
 			return err
 		}
 		ids := make([]any, 0, len(evs))
+		made := 0 // deliveries made
 		for _, e := range evs {
-			ids = append(ids, e.id)
+			var subscribed []*hook
 			for _, h := range hooks[e.workspaceID] {
-				if !subscribes(h.events, e.eventType) {
-					continue
+				if subscribes(h.events, e.eventType) {
+					subscribed = append(subscribed, h)
 				}
-				args = append(args, secret.NewID("dlv", t.now), h.id, e.workspaceID, e.id, e.eventType, now, now)
-				if len(args) >= 7*perInsert {
+			}
+			if len(ids) > 0 && made+len(subscribed) > claim {
+				more = true
+				break
+			}
+			ids = append(ids, e.id)
+			var body []byte
+			for _, h := range subscribed {
+				if !h.unsealed {
+					h.unsealed = true
+					if h.secret, err = secret.Unseal(t.s.cfg.SecretKey, h.sealed); err != nil {
+						t.s.cfg.Logger.Error("unreadable webhook secret", "webhook", h.id, "err", err)
+						h.unreadable = true
+					}
+				}
+				id := secret.NewID("dlv", t.now)
+				made++
+				switch {
+				case h.unreadable:
+					// A secret this server cannot read (the key changed) must not
+					// block the queue: the delivery fails, visibly.
+					args = append(args, id, h.id, e.workspaceID, e.id, e.eventType, sb.WebhookFailed, unreadableSecret, now, now, nil, nil, 1)
+				case lease <= 0:
+					args = append(args, id, h.id, e.workspaceID, e.id, e.eventType, sb.WebhookPending, "", now, now, nil, nil, 0)
+				default:
+					if body == nil {
+						if body, err = eventBody(e.id, e.eventType, e.created, e.workspaceID, e.data); err != nil {
+							return err
+						}
+					}
+					args = append(args, id, h.id, e.workspaceID, e.id, e.eventType, sb.WebhookPending, "", now, now, until, token, 1)
+					jobs = append(jobs, sb.WebhookJob{DeliveryID: id, Lease: token, WebhookID: h.id, WorkspaceID: e.workspaceID,
+						URL: h.url, Secret: h.secret, EventID: e.id, Attempts: 1, Body: body})
+				}
+				if len(args) >= cols*perInsert {
 					if err := flush(); err != nil {
 						return err
 					}
 				}
 			}
 		}
+		taken = len(ids)
 		if err := flush(); err != nil {
 			return err
+		}
+		if t.s.dialect == sqlite {
+			for _, id := range ids {
+				if _, err := t.hotExec(ctx, `UPDATE events SET dispatched = 1 WHERE id = ? AND dispatched = 0`, id); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 		for start := 0; start < len(ids); start += perInsert {
 			chunk := ids[start:min(start+perInsert, len(ids))]
@@ -105,10 +192,27 @@ func (s *Store) DispatchEvents(ctx context.Context, limit int) (int, error) {
 				return err
 			}
 		}
-		n = len(evs)
 		return nil
 	})
-	return n, err
+	return jobs, taken, more, err
+}
+
+const unreadableSecret = "The signing secret could not be decrypted (the server's secret key changed); create the endpoint again."
+
+// eventBody is the JSON of an event as a delivery sends it: the envelope is
+// encoded here and the stored data (JSON that emit encoded) is copied in as it
+// is, not decoded and encoded again. One body serves all of an event's
+// deliveries.
+func eventBody(id, eventType string, created int64, workspaceID, data string) ([]byte, error) {
+	head, err := json.Marshal(sb.Event{ID: id, Type: eventType, CreatedAt: toTime(created), WorkspaceID: workspaceID, Data: json.RawMessage("0")})
+	if err != nil {
+		return nil, err
+	}
+	// head ends with "0}": put the data in place of the 0.
+	body := make([]byte, 0, len(head)+len(data))
+	body = append(body, head[:len(head)-2]...)
+	body = append(body, data...)
+	return append(body, '}'), nil
 }
 
 // ClaimWebhookDeliveries leases up to limit due deliveries of enabled endpoints,
@@ -172,7 +276,7 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, limit int, lease tim
 				unreadable = append(unreadable, job)
 				continue
 			}
-			if job.Body, err = json.Marshal(sb.Event{ID: job.EventID, Type: eventType, CreatedAt: toTime(created), WorkspaceID: job.WorkspaceID, Data: json.RawMessage(data)}); err != nil {
+			if job.Body, err = eventBody(job.EventID, eventType, created, job.WorkspaceID, data); err != nil {
 				rows.Close()
 				return err
 			}
@@ -185,9 +289,8 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, limit int, lease tim
 		// A secret this server cannot read (the key changed) must not block the
 		// queue: the delivery fails, visibly.
 		for _, job := range unreadable {
-			if _, err := t.exec(ctx, `UPDATE webhook_deliveries SET status = 'failed', locked_until = NULL,
-				last_error = 'The signing secret could not be decrypted (the server''s secret key changed); create the endpoint again.'
-				WHERE id = ? AND workspace_id = ?`, job.DeliveryID, job.WorkspaceID); err != nil {
+			if _, err := t.exec(ctx, `UPDATE webhook_deliveries SET status = 'failed', locked_until = NULL, last_error = ?
+				WHERE id = ? AND workspace_id = ?`, unreadableSecret, job.DeliveryID, job.WorkspaceID); err != nil {
 				return err
 			}
 		}
@@ -235,6 +338,15 @@ func (s *Store) FinishWebhookDeliveries(ctx context.Context, jobs []sb.WebhookJo
 			}
 		}
 		for g, ids := range delivered {
+			if t.s.dialect == sqlite {
+				for _, id := range ids {
+					if _, err := t.hotExec(ctx, `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = ?, response_status = ?, last_error = '', locked_until = NULL
+						WHERE id = ? AND lease = ? AND status = 'pending'`, now, g.status, id, g.lease); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			args := append([]any{now, g.status, g.lease}, ids...)
 			if _, err := t.exec(ctx, `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = ?, response_status = ?, last_error = '', locked_until = NULL
 				WHERE lease = ? AND status = 'pending' AND id IN (`+placeholders(len(ids))+`)`, args...); err != nil {

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sb "github.com/switchboard/switchboard/internal/switchboard"
@@ -72,8 +73,10 @@ func Verify(secret, header string, body []byte, now time.Time, tolerance time.Du
 
 // Outbox is the durable queue of deliveries; the store implements it.
 type Outbox interface {
-	// DispatchEvents fans up to limit new events out into deliveries.
-	DispatchEvents(ctx context.Context, limit int) (int, error)
+	// DispatchWebhookEvents fans up to limit new events out into deliveries and
+	// leases them to the caller, taking events only while their deliveries fit in
+	// claim (at least one); more says whether events may be left.
+	DispatchWebhookEvents(ctx context.Context, limit, claim int, lease time.Duration) (jobs []sb.WebhookJob, more bool, err error)
 	// ClaimWebhookDeliveries leases up to limit due deliveries.
 	ClaimWebhookDeliveries(ctx context.Context, limit int, lease time.Duration) ([]sb.WebhookJob, error)
 	// FinishWebhookDeliveries records the outcomes (res[i] of jobs[i]) in one go.
@@ -88,9 +91,13 @@ type Config struct {
 	Poll time.Duration
 	// Timeout bounds one attempt, connection to last byte; default 10s.
 	Timeout time.Duration
-	// Batch is how many deliveries one claim takes; default 64. At most 4×Batch
-	// are in flight at once.
+	// Batch is how many due retries one claim takes; default 64. At most 4×Batch
+	// deliveries are in flight at once, and the worker holds at most 16×Batch
+	// leased ones (in flight or waiting for their endpoint).
 	Batch int
+	// PerEndpoint bounds the deliveries in flight to one endpoint; default 8.
+	// A receiver that hangs holds that many, each for at most Timeout.
+	PerEndpoint int
 	// BaseDelay is the first retry's delay, doubled each attempt up to MaxDelay
 	// (defaults 3s and 1h), with ±20% jitter. Deliveries are retried for 24 hours.
 	BaseDelay, MaxDelay time.Duration
@@ -108,6 +115,15 @@ type Worker struct {
 	cfg    Config
 	client *http.Client
 	log    *slog.Logger
+
+	mu        sync.Mutex
+	endpoints map[string]*endpoint // the endpoints with deliveries held, by webhook id
+}
+
+// endpoint bounds the deliveries in flight to one webhook endpoint.
+type endpoint struct {
+	slots chan struct{}
+	users int
 }
 
 // NewWorker returns a worker.
@@ -120,6 +136,9 @@ func NewWorker(outbox Outbox, cfg Config) *Worker {
 	}
 	if cfg.Batch == 0 {
 		cfg.Batch = 64
+	}
+	if cfg.PerEndpoint == 0 {
+		cfg.PerEndpoint = 8
 	}
 	if cfg.BaseDelay == 0 {
 		cfg.BaseDelay = 3 * time.Second
@@ -136,6 +155,8 @@ func NewWorker(outbox Outbox, cfg Config) *Worker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	// One transport for the worker's life: connections to a receiver are kept
+	// alive and reused (at most PerEndpoint per endpoint are busy at once).
 	transport := &http.Transport{
 		DialContext:           cfg.Dial,
 		Proxy:                 nil, // never through a proxy: the guard checks the receiver itself
@@ -145,23 +166,30 @@ func NewWorker(outbox Outbox, cfg Config) *Worker {
 		ResponseHeaderTimeout: cfg.Timeout,
 	}
 	client := &http.Client{
-		Transport: transport,
-		Timeout:   cfg.Timeout,
+		Transport: transport, // (Deliver's context bounds each attempt by Timeout)
 		// A redirect could lead anywhere; a receiver must answer at its own URL.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &Worker{outbox: outbox, cfg: cfg, client: client, log: cfg.Logger}
+	return &Worker{outbox: outbox, cfg: cfg, client: client, log: cfg.Logger, endpoints: map[string]*endpoint{}}
 }
 
-// Run delivers until ctx ends. Deliveries run concurrently, at most 4×Batch at a
-// time: the loop claims more as soon as some finish, so a receiver that hangs holds
-// only its own deliveries (each for at most the timeout), never the others'. One
-// collector records the outcomes in batches, one transaction for all that have
-// arrived, which keeps the outbox's writes small next to the call reports'.
+// Run delivers until ctx ends. Each round (every Poll, or as soon as half of what
+// it holds is done when it had taken all it could) dispatches new events into
+// deliveries leased to this worker in one transaction, then claims due retries.
+// Deliveries run concurrently: at most 4×Batch at a time, and PerEndpoint to one
+// endpoint, so a receiver that hangs holds only its own deliveries (each for at
+// most the timeout), never the others'. One collector records the outcomes in
+// batches, one transaction for all that arrived within collectWindow. So the
+// worker's writes are a few large transactions a second, whatever the rate of
+// events, which keeps its share of the database (on SQLite: of its one writer)
+// small next to the call reports'.
 func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.cfg.Poll)
 	defer t.Stop()
-	slots := make(chan struct{}, 4*w.cfg.Batch)
+	sending := make(chan struct{}, 4*w.cfg.Batch)
+	limit := w.holdLimit()
+	var held atomic.Int64
+	var backlog atomic.Bool
 	wake := make(chan struct{}, 1)
 	results := make(chan outcome, 4*w.cfg.Batch)
 	collected := make(chan struct{})
@@ -178,37 +206,28 @@ func (w *Worker) Run(ctx context.Context) {
 				w.log.Info("webhook outbox: pruned old deliveries and events", "rows", n)
 			}
 		}
-		w.dispatch(ctx)
-		for ctx.Err() == nil {
-			free := cap(slots) - len(slots)
-			if free == 0 {
-				break
+		if room := limit - int(held.Load()); room > 0 {
+			jobs, full, err := w.take(ctx, room)
+			if err != nil && ctx.Err() == nil {
+				w.log.Warn("webhook outbox", "err", err)
 			}
-			n := min(free, w.cfg.Batch)
-			jobs, err := w.outbox.ClaimWebhookDeliveries(ctx, n, w.lease())
-			if err != nil {
-				if ctx.Err() == nil {
-					w.log.Warn("webhook outbox", "err", err)
-				}
-				break
-			}
+			taken := time.Now()
+			backlog.Store(full)
+			held.Add(int64(len(jobs)))
 			for _, job := range jobs {
-				slots <- struct{}{}
 				inFlight.Add(1)
 				go func() {
 					defer inFlight.Done()
-					results <- outcome{job, w.Deliver(ctx, job)}
-					if len(slots) == cap(slots) {
-						select { // the loop may be waiting for a free slot
+					if res, ok := w.send(ctx, job, taken, sending); ok {
+						results <- outcome{job, res}
+					}
+					if held.Add(-1) <= int64(limit/2) && backlog.CompareAndSwap(true, false) {
+						select { // more is waiting: take it now, not at the next tick
 						case wake <- struct{}{}:
 						default:
 						}
 					}
-					<-slots
 				}()
-			}
-			if len(jobs) < n {
-				break
 			}
 		}
 		select {
@@ -216,6 +235,84 @@ func (w *Worker) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-wake:
+		}
+	}
+}
+
+// holdLimit is how many leased deliveries a worker holds at most.
+func (w *Worker) holdLimit() int { return 16 * w.cfg.Batch }
+
+// take leases up to room deliveries: new events first (dispatched and leased in
+// one transaction each), then due retries and redeliveries. full says it took
+// all it could, so more may be waiting.
+func (w *Worker) take(ctx context.Context, room int) (jobs []sb.WebhookJob, full bool, err error) {
+	for len(jobs) < room && ctx.Err() == nil {
+		got, more, err := w.outbox.DispatchWebhookEvents(ctx, dispatchBatch, room-len(jobs), w.lease())
+		if err != nil {
+			return jobs, false, fmt.Errorf("dispatching events: %w", err)
+		}
+		jobs = append(jobs, got...)
+		if !more {
+			break
+		}
+	}
+	for len(jobs) < room && ctx.Err() == nil {
+		n := min(room-len(jobs), w.cfg.Batch)
+		got, err := w.outbox.ClaimWebhookDeliveries(ctx, n, w.lease())
+		if err != nil {
+			return jobs, false, fmt.Errorf("claiming deliveries: %w", err)
+		}
+		jobs = append(jobs, got...)
+		if len(got) < n {
+			return jobs, false, nil
+		}
+	}
+	return jobs, len(jobs) >= room, nil
+}
+
+// send waits for a slot of the job's endpoint and a sending slot, then makes the
+// attempt. A job that waited so long that its lease could run out during the
+// attempt is not sent (ok false): it is sent again once the lease has run out,
+// by this worker or another. So is one cut short by ctx.
+func (w *Worker) send(ctx context.Context, job sb.WebhookJob, taken time.Time, sending chan struct{}) (res sb.WebhookResult, ok bool) {
+	e := w.endpoint(job.WebhookID)
+	defer w.release(job.WebhookID)
+	select {
+	case e.slots <- struct{}{}:
+		defer func() { <-e.slots }()
+	case <-ctx.Done():
+		return res, false
+	}
+	select {
+	case sending <- struct{}{}:
+		defer func() { <-sending }()
+	case <-ctx.Done():
+		return res, false
+	}
+	if time.Since(taken) > w.lease()-w.cfg.Timeout-5*time.Second {
+		return res, false
+	}
+	return w.Deliver(ctx, job), true
+}
+
+func (w *Worker) endpoint(id string) *endpoint {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e := w.endpoints[id]
+	if e == nil {
+		e = &endpoint{slots: make(chan struct{}, w.cfg.PerEndpoint)}
+		w.endpoints[id] = e
+	}
+	e.users++
+	return e
+}
+
+func (w *Worker) release(id string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if e := w.endpoints[id]; e != nil {
+		if e.users--; e.users == 0 {
+			delete(w.endpoints, id)
 		}
 	}
 }
@@ -235,7 +332,7 @@ func (w *Worker) collect(ctx context.Context, results <-chan outcome) {
 		batch := []outcome{o}
 		window := time.NewTimer(collectWindow)
 	more:
-		for len(batch) < 4*w.cfg.Batch {
+		for len(batch) < w.holdLimit() {
 			select {
 			case o, ok := <-results:
 				if !ok {
@@ -264,40 +361,24 @@ func (w *Worker) collect(ctx context.Context, results <-chan outcome) {
 	}
 }
 
-// dispatch fans every new event out into deliveries, a few hundred at a time.
-func (w *Worker) dispatch(ctx context.Context) error {
-	for ctx.Err() == nil {
-		n, err := w.outbox.DispatchEvents(ctx, dispatchBatch)
-		if err != nil {
-			if ctx.Err() == nil {
-				w.log.Warn("webhook events", "err", err)
-			}
-			return err
-		}
-		if n < dispatchBatch {
-			return nil
-		}
-	}
-	return ctx.Err()
-}
-
 const dispatchBatch = 500
 
 // collectWindow is how long outcomes gather before they are recorded together.
-const collectWindow = 100 * time.Millisecond
+const collectWindow = 250 * time.Millisecond
 
 // lease outlasts an attempt, so that no other worker sends it meanwhile.
 func (w *Worker) lease() time.Duration { return 2*w.cfg.Timeout + 30*time.Second }
 
-// RunOnce claims one batch of due deliveries, sends them at once, waits for all,
-// and records the outcomes; it returns how many it claimed. Tests and tools use
-// it; Run does not wait for a whole batch.
+// RunOnce dispatches new events and claims due deliveries, Batch at most, sends
+// them at once, waits for all, and records the outcomes; it returns how many it
+// took. Tests and tools use it; Run does not wait for a whole batch.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	if err := w.dispatch(ctx); err != nil {
-		return 0, err
+	jobs, _, err := w.take(ctx, w.cfg.Batch)
+	if err == nil {
+		err = ctx.Err()
 	}
-	jobs, err := w.outbox.ClaimWebhookDeliveries(ctx, w.cfg.Batch, w.lease())
 	if err != nil || len(jobs) == 0 {
+		// What was leased before an error is sent again when its lease runs out.
 		return 0, err
 	}
 	res := make([]sb.WebhookResult, len(jobs))
@@ -333,7 +414,7 @@ func (w *Worker) Deliver(ctx context.Context, job sb.WebhookJob) sb.WebhookResul
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		w.log.Info("webhook delivered", "delivery", job.DeliveryID, "event", job.EventID, "status", resp.StatusCode, "attempts", job.Attempts)
+		w.log.Debug("webhook delivered", "delivery", job.DeliveryID, "event", job.EventID, "status", resp.StatusCode, "attempts", job.Attempts)
 		return sb.WebhookResult{Delivered: true, Status: resp.StatusCode}
 	}
 	return w.failed(job, resp.StatusCode, "the receiver answered "+resp.Status)

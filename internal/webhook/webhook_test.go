@@ -572,3 +572,57 @@ func TestPruneKeepsAlertsAndRecentDeliveries(t *testing.T) {
 		}
 	})
 }
+
+// TestPerEndpointCap: a receiver that hangs holds at most PerEndpoint deliveries
+// of its endpoint at once, while another endpoint gets every event.
+func TestPerEndpointCap(t *testing.T) {
+	storetest.Each(t, withMail, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		actor, acct, ws := owner(t, s)
+		grant(t, s, acct, 1000)
+		release := make(chan struct{})
+		var mu sync.Mutex
+		inFlight, most := 0, 0
+		hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			mu.Unlock()
+			<-release
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+		}))
+		defer hang.Close()
+		defer close(release)
+		addHook(t, s, actor, ws, hang.URL, sb.EventCallCompleted)
+		healthy := newReceiver(t, func(int) int { return 200 })
+		addHook(t, s, actor, ws, healthy.URL, sb.EventCallCompleted)
+		for range 6 {
+			report(t, s, actor, ws, 10)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		w := webhook.NewWorker(s, webhook.Config{Now: clock.Now, Poll: 10 * time.Millisecond, Timeout: time.Hour, PerEndpoint: 2})
+		done := make(chan struct{})
+		go func() { w.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			mu.Lock()
+			n := inFlight
+			mu.Unlock()
+			if n >= 2 && len(healthy.received()) == 6 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d deliveries hang, the healthy endpoint got %d of 6", n, len(healthy.received()))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if most != 2 {
+			t.Fatalf("the hanging endpoint held %d deliveries at once, want PerEndpoint = 2", most)
+		}
+	})
+}
