@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/switchboard/switchboard/internal/secret"
@@ -18,29 +20,44 @@ import (
 // Issue 15 on PostgreSQL: a call report of an account locks the account's balance
 // row (and the workspace's, its agency's, its day's stats row), and every report
 // of the account waits for those locks, so what counts is how long they are held:
-// from the first shared-row write to the COMMIT. ReportCall on PostgreSQL
-// (reportCallPG) therefore runs in four round trips, like the raw anchor
-// (BEGIN, INSERT, UPDATE, COMMIT):
+// from the first write of a shared row to the commit. The raw anchor (BEGIN,
+// INSERT, UPDATE, COMMIT) holds its one shared lock for a round trip and the
+// commit. A call report on PostgreSQL (reportCallPG) takes two round trips and
+// holds its locks for no round trip at all:
 //
-//  1. BEGIN;
-//  2. one read, no lock taken: the workspace, the actor's roles in it and in its
-//     agency, the stored call of this external_id (a replay), the referenced
-//     assistant/campaign/contact, whether a webhook wants call.completed;
-//  3. one pipeline (pgx batch) of two statements: a data-modifying CTE that
-//     inserts the call (ON CONFLICT DO NOTHING: a concurrent report of the same
-//     call makes the report a replay), its conversation and its call.completed
-//     event, then debits the account, the agency and the workspace (in the lock
-//     order, through data dependencies) and upserts the day's stats, returning
-//     the figures after the debit; and a read of what the alert checks need (the
-//     announced budget levels, the pool-low figures), as a second statement so
-//     that it sees every report committed before this one took the locks;
-//  4. COMMIT, unless a threshold or the low pool is due: then the alert code of
-//     alert.go runs as before (still under the locks, in the same transaction,
-//     so alerts stay exactly-once); that is a few reports per budget.
+//  1. one read, no lock, no transaction of its own (READ COMMITTED gives a read
+//     inside the writing transaction no more than this): the workspace, the
+//     actor's roles in it and in its agency, the stored call of this external_id
+//     (a replay), the referenced assistant/campaign/contact, whether a webhook
+//     wants call.completed;
+//  2. one pipeline (a pgx batch, which PostgreSQL runs as one implicit
+//     transaction, committed at its Sync) of two statements:
+//     - a data-modifying CTE (reportCTE) that inserts the call (ON CONFLICT DO
+//     NOTHING: a concurrent report of the same call makes this one a replay),
+//     its conversation and its call.completed event, then debits the account,
+//     the agency and the workspace in the lock order and upserts the day's
+//     stats;
+//     - the guard (alertDue): whether a budget threshold or the low pool is due,
+//     read as a statement of its own so that it sees every report committed
+//     before this one took the locks. A due alert fails it (division by zero,
+//     22012), which rolls the whole pipeline back.
 //
-// The shared locks are thus held for one round trip and the commit, as the
-// anchor's. Reports of a dispatch (dispatch_id) insert the call first, as before,
-// because the attempt's bookkeeping (reportAttempt) refers to it.
+// A report whose alert is due (a few per budget and grant) runs again staged
+// (reportCallStaged): in a database/sql transaction, the same CTE and the same
+// check, then, still under the locks, the alert code of alert.go, which claims
+// each alert exactly once; then COMMIT. Reports of a dispatch (dispatch_id,
+// report tokens) take the staged path too, inserting the call before the
+// attempt's bookkeeping (reportAttempt), as do reports while a test hook is set
+// (the hooks pause inside the transaction, which the pipeline has no room for).
+
+// genericPlans makes the pipeline's statements run their generic plans, planned
+// once per connection: a custom plan, planned at each execution, would plan the
+// guard while the report holds the shared locks. SET LOCAL lasts until the
+// pipeline's implicit transaction ends.
+const genericPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`
+
+// errAlertDue is the guard's answer: run the report staged.
+var errAlertDue = errors.New("store: an alert is due")
 
 // reportCallPG is ReportCall on PostgreSQL.
 func (s *Store) reportCallPG(ctx context.Context, actor sb.Actor, workspaceID string, in sb.ReportCallInput) (*sb.Call, bool, error) {
@@ -59,21 +76,37 @@ func (s *Store) reportCallPG(ctx context.Context, actor sb.Actor, workspaceID st
 			return nil, false, err
 		}
 	}
-	// One connection for the whole report: the pipeline runs on it, inside the
-	// transaction that database/sql began on it.
+	// One connection for the whole report: the pipeline runs on it.
 	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return nil, false, err
 	}
 	defer conn.Close()
+	staged := actor.ReportDispatchID != "" || in.DispatchID != nil || s.hook != nil
 	for attempt := 0; ; attempt++ {
 		var out *sb.Call
 		created := false
-		err := s.run(ctx, conn, false, func(t *tx) error {
-			var err error
-			out, created, err = t.reportCallPG(ctx, conn, actor, workspaceID, &in, transcript)
-			return err
-		})
+		var err error
+		if staged {
+			err = s.run(ctx, conn, false, func(t *tx) error {
+				var err error
+				out, created, err = t.reportCallStaged(ctx, conn, actor, workspaceID, &in, transcript)
+				return err
+			})
+		} else {
+			out, created, err = s.reportCallPipelined(ctx, conn, actor, workspaceID, &in, transcript)
+			if errors.Is(err, errAlertDue) {
+				staged = true
+				continue
+			}
+			if isRetryable(err) && attempt < maxAttempts {
+				s.retries.Add(1)
+				if err := sleepJitter(ctx, attempt+1); err != nil {
+					return nil, false, err
+				}
+				continue
+			}
+		}
 		if errors.Is(err, errReplayRace) && attempt < 3 {
 			continue
 		}
@@ -96,20 +129,81 @@ type callPrelude struct {
 	completedWants bool
 }
 
-func (t *tx) reportCallPG(ctx context.Context, conn *sql.Conn, actor sb.Actor, workspaceID string, in *sb.ReportCallInput, transcript []byte) (*sb.Call, bool, error) {
+// reportCallPipelined is the report in one read and one pipeline (see above).
+func (s *Store) reportCallPipelined(ctx context.Context, conn *sql.Conn, actor sb.Actor, workspaceID string, in *sb.ReportCallInput, transcript []byte) (*sb.Call, bool, error) {
+	now := s.cfg.Now().UTC().Truncate(time.Microsecond)
+	p, err := s.callPrelude(ctx, conn, actor, workspaceID, in)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := p.authorize(now, actor); err != nil {
+		return nil, false, err
+	}
+	if p.prior.Valid {
+		prior, err := scanCall(conn.QueryRowContext(ctx, s.rebind(`SELECT `+callColumns+` FROM calls WHERE id = ?`), p.prior.String))
+		return prior, false, err
+	}
+	if err := p.refsErr(in); err != nil {
+		return nil, false, err
+	}
+	c := newReportedCall(p.w, in, now)
+	q, args, err := s.reportCTE(p, c, in, transcript, now, true)
+	if err != nil {
+		return nil, false, err
+	}
+	var inserted int64
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		b := &pgx.Batch{}
+		b.Queue(genericPlans)
+		b.Queue(q, args...)
+		if c.DurationSeconds > 0 {
+			gq, gargs := s.alertDue(p.w, true)
+			b.Queue(gq, gargs...)
+		}
+		br := pc.SendBatch(ctx, b)
+		if _, err := br.Exec(); err != nil {
+			return errors.Join(err, br.Close())
+		}
+		var usage debitUsage
+		var selfUsed, agencyUsed sql.NullInt64
+		var selfName, agencyName sql.NullString
+		err := debitErr(br.QueryRow().Scan(&inserted, &usage.self.budget, &selfUsed, &selfName, &usage.agency.budget, &agencyUsed, &agencyName))
+		if err == nil && c.DurationSeconds > 0 {
+			var one int64
+			if err = br.QueryRow().Scan(&one); isDivisionByZero(err) {
+				err = errAlertDue
+			}
+		}
+		return errors.Join(err, br.Close())
+	})
+	switch {
+	case errors.Is(err, errAlertDue):
+		return nil, false, errAlertDue
+	case err != nil:
+		return nil, false, err
+	case inserted == 0:
+		return nil, false, errReplayRace // a concurrent report of this call committed first
+	}
+	return c, true, nil
+}
+
+// reportCallStaged is the report in a database/sql transaction, for the reports
+// the pipeline does not take (see above).
+func (t *tx) reportCallStaged(ctx context.Context, conn *sql.Conn, actor sb.Actor, workspaceID string, in *sb.ReportCallInput, transcript []byte) (*sb.Call, bool, error) {
 	if actor.ReportDispatchID != "" {
 		// A report token: its own gate (a few reads, no lock).
 		if _, err := t.callAccess(ctx, actor, workspaceID, in); err != nil {
 			return nil, false, err
 		}
 	}
-	p, err := t.callPrelude(ctx, actor, workspaceID, in)
+	p, err := t.s.callPrelude(ctx, t.tx, actor, workspaceID, in)
 	if err != nil {
 		return nil, false, err
 	}
 	w := p.w
 	if actor.ReportDispatchID == "" {
-		if err := p.authorize(t, actor); err != nil {
+		if err := p.authorize(t.now, actor); err != nil {
 			return nil, false, err
 		}
 	}
@@ -121,18 +215,11 @@ func (t *tx) reportCallPG(ctx context.Context, conn *sql.Conn, actor sb.Actor, w
 		return nil, false, err
 	}
 	t.at("call.before_insert")
-	c := &sb.Call{
-		ID: secret.NewID("cal", t.now), WorkspaceID: w.ID, ExternalID: in.ExternalID, Direction: in.Direction,
-		From: in.From, To: in.To, StartedAt: in.Started.Truncate(time.Microsecond), EndedAt: in.Ended.Truncate(time.Microsecond),
-		DurationSeconds: in.Duration, Outcome: in.Outcome,
-		AssistantID: in.AssistantID, CampaignID: in.CampaignID, ContactID: in.ContactID, CreatedAt: t.now,
-	}
-	callArgs := []any{c.ID, c.WorkspaceID, c.ExternalID, c.Direction, c.From, c.To, c.StartedAt.UnixMicro(), c.EndedAt.UnixMicro(),
-		c.DurationSeconds, c.Outcome, nullString(c.AssistantID), nullString(c.CampaignID), nullString(c.ContactID), t.now.UnixMicro()}
+	c := newReportedCall(w, in, t.now)
 	insertInCTE := in.DispatchID == nil
 	if !insertInCTE {
 		// The attempt's bookkeeping refers to the call: insert it first.
-		_, err := t.exec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES (`+placeholders(14)+`)`, callArgs...)
+		_, err := t.exec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES (`+placeholders(14)+`)`, callArgs(c)...)
 		if isUniqueViolation(err) {
 			return nil, false, errReplayRace
 		}
@@ -144,17 +231,97 @@ func (t *tx) reportCallPG(ctx context.Context, conn *sql.Conn, actor sb.Actor, w
 			return nil, false, err
 		}
 	}
+	q, args, err := t.s.reportCTE(p, c, in, transcript, t.now, insertInCTE)
+	if err != nil {
+		return nil, false, err
+	}
+	var inserted int64
+	var usage debitUsage
+	var selfUsed, agencyUsed sql.NullInt64
+	var selfName, agencyName sql.NullString
+	due := false
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		b := &pgx.Batch{}
+		b.Queue(q, args...)
+		if c.DurationSeconds > 0 {
+			gq, gargs := t.s.alertDue(w, false)
+			b.Queue(gq, gargs...)
+		}
+		br := pc.SendBatch(ctx, b)
+		err := debitErr(br.QueryRow().Scan(&inserted, &usage.self.budget, &selfUsed, &selfName, &usage.agency.budget, &agencyUsed, &agencyName))
+		if err == nil && c.DurationSeconds > 0 {
+			err = br.QueryRow().Scan(&due)
+		}
+		return errors.Join(err, br.Close())
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if inserted == 0 {
+		return nil, false, errReplayRace // a concurrent report of this call committed first
+	}
+	if insertInCTE {
+		t.at("call.inserted")
+	}
+	if c.DurationSeconds <= 0 || !due {
+		return c, true, nil
+	}
+	usage.self.used, usage.self.name, usage.self.ok = selfUsed.Int64, selfName.String, true
+	if w.ParentID.Valid {
+		usage.agency.used, usage.agency.name, usage.agency.ok = agencyUsed.Int64, agencyName.String, true
+	}
+	// A threshold or the low pool to announce: alert.go, as on SQLite.
+	if err := t.afterCallReportedUsage(ctx, actor, w, c, usage); err != nil {
+		return nil, false, err
+	}
+	return c, true, nil
+}
 
-	// The one statement that writes (see the top of the file).
+func newReportedCall(w *wsRow, in *sb.ReportCallInput, now time.Time) *sb.Call {
+	return &sb.Call{
+		ID: secret.NewID("cal", now), WorkspaceID: w.ID, ExternalID: in.ExternalID, Direction: in.Direction,
+		From: in.From, To: in.To, StartedAt: in.Started.Truncate(time.Microsecond), EndedAt: in.Ended.Truncate(time.Microsecond),
+		DurationSeconds: in.Duration, Outcome: in.Outcome,
+		AssistantID: in.AssistantID, CampaignID: in.CampaignID, ContactID: in.ContactID, CreatedAt: now,
+	}
+}
+
+func callArgs(c *sb.Call) []any {
+	return []any{c.ID, c.WorkspaceID, c.ExternalID, c.Direction, c.From, c.To, c.StartedAt.UnixMicro(), c.EndedAt.UnixMicro(),
+		c.DurationSeconds, c.Outcome, nullString(c.AssistantID), nullString(c.CampaignID), nullString(c.ContactID), c.CreatedAt.UnixMicro()}
+}
+
+// isDivisionByZero reports whether err is PostgreSQL's 22012, the guards' signal.
+func isDivisionByZero(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "22012"
+}
+
+// debitErr turns the CTE's guard (the call inserted, the workspace not debited:
+// the account or the agency is not the workspace's any more) into an error.
+func debitErr(err error) error {
+	if isDivisionByZero(err) {
+		return errors.New("store: debit changed no row")
+	}
+	return err
+}
+
+// reportCTE is the one statement that writes a report (see the top of the file),
+// in PostgreSQL's placeholders. It returns one row: whether the call was inserted
+// (0: a concurrent report of it committed first, and nothing was written), then
+// the workspace's and the agency's budget, seconds used and name after the debit.
+func (s *Store) reportCTE(p *callPrelude, c *sb.Call, in *sb.ReportCallInput, transcript []byte, now time.Time, insertCall bool) (string, []any, error) {
+	w := p.w
 	var q strings.Builder
 	var args []any
 	add := func(s string, a ...any) {
 		q.WriteString(s)
 		args = append(args, a...)
 	}
-	if insertInCTE {
+	if insertCall {
 		add(`WITH ins AS (INSERT INTO calls (`+callColumns+`) VALUES (`+placeholders(14)+`)
-			ON CONFLICT (workspace_id, external_id) DO NOTHING RETURNING 1 AS one)`, callArgs...)
+			ON CONFLICT (workspace_id, external_id) DO NOTHING RETURNING 1 AS one)`, callArgs(c)...)
 	} else {
 		add(`WITH ins AS (SELECT 1 AS one)`)
 	}
@@ -165,11 +332,11 @@ func (t *tx) reportCallPG(ctx context.Context, conn *sql.Conn, actor sb.Actor, w
 	if p.completedWants {
 		raw, err := json.Marshal(c)
 		if err != nil {
-			return nil, false, err
+			return "", nil, err
 		}
 		add(`, ev AS (INSERT INTO events (id, workspace_id, account_id, type, data, created_at, dispatched)
 			SELECT ?::text, ?::text, ?::text, ?::text, ?::text, ?::bigint, 0 FROM ins)`,
-			secret.NewID("evt", t.now), w.ID, w.AccountID, sb.EventCallCompleted, string(raw), t.now.UnixMicro())
+			secret.NewID("evt", now), w.ID, w.AccountID, sb.EventCallCompleted, string(raw), now.UnixMicro())
 	}
 	seconds := c.DurationSeconds
 	statsFrom := "ins"
@@ -204,127 +371,96 @@ func (t *tx) reportCallPG(ctx context.Context, conn *sql.Conn, actor sb.Actor, w
 	case seconds <= 0:
 		add(` SELECT (SELECT count(*) FROM ins), NULL::bigint, NULL::bigint, NULL::text, NULL::bigint, NULL::bigint, NULL::text`)
 	case w.ParentID.Valid:
-		add(` SELECT (SELECT count(*) FROM ins), w.minute_budget, w.seconds_used, w.name, g.minute_budget, g.seconds_used, g.name
+		// 1/0 when the call was inserted but the workspace not debited (debitErr).
+		add(` SELECT (SELECT count(*) FROM ins) / CASE WHEN (SELECT count(*) FROM ins) = (SELECT count(*) FROM w) THEN 1 ELSE 0 END,
+			w.minute_budget, w.seconds_used, w.name, g.minute_budget, g.seconds_used, g.name
 			FROM (SELECT 1) one LEFT JOIN w ON true LEFT JOIN g ON true`)
 	default:
-		add(` SELECT (SELECT count(*) FROM ins), w.minute_budget, w.seconds_used, w.name, NULL::bigint, NULL::bigint, NULL::text
+		add(` SELECT (SELECT count(*) FROM ins) / CASE WHEN (SELECT count(*) FROM ins) = (SELECT count(*) FROM w) THEN 1 ELSE 0 END,
+			w.minute_budget, w.seconds_used, w.name, NULL::bigint, NULL::bigint, NULL::text
 			FROM (SELECT 1) one LEFT JOIN w ON true`)
 	}
-
-	// What the alert checks read, as a statement of its own (its snapshot is taken
-	// after the debit's locks were granted, so it sees every report before this one).
-	var check pgCallCheck
-	var checkQ string
-	var checkArgs []any
-	if seconds > 0 {
-		checkQ = `SELECT (SELECT level FROM budget_alert_levels WHERE workspace_id = ?), (SELECT level FROM budget_alert_levels WHERE workspace_id = ?),
-			pl.fired, pl.grant_id, pl.seconds, pl.unallocated
-			FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT p.grant_id AS fired, g.id AS grant_id, g.seconds, a.balance_seconds - COALESCE((
-				SELECT SUM(CASE WHEN w.minute_budget * 60 > w.seconds_used THEN w.minute_budget * 60 - w.seconds_used ELSE 0 END)
-				FROM workspaces w LEFT JOIN workspaces pw ON pw.id = w.parent_id AND pw.deleted_at IS NULL
-				WHERE w.account_id = a.id AND w.minute_budget IS NOT NULL AND w.deleted_at IS NULL
-				AND (pw.id IS NULL OR pw.minute_budget IS NULL)), 0) AS unallocated
-				FROM accounts a JOIN minute_grants g ON g.account_id = a.id
-				LEFT JOIN pool_low_alerts p ON p.account_id = a.id
-				WHERE a.id = ? ORDER BY g.created_at DESC, g.id DESC LIMIT 1) pl ON true`
-		checkArgs = []any{w.ID, nullString(stringPtr(w.ParentID)), w.AccountID}
-	}
-
-	var inserted int64
-	var usage debitUsage
-	var selfUsed, agencyUsed sql.NullInt64
-	var selfName, agencyName sql.NullString
-	err = conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
-		b := &pgx.Batch{}
-		b.Queue(t.s.rebind(q.String()), args...)
-		if checkQ != "" {
-			b.Queue(t.s.rebind(checkQ), checkArgs...)
-		}
-		br := pc.SendBatch(ctx, b)
-		err := br.QueryRow().Scan(&inserted, &usage.self.budget, &selfUsed, &selfName, &usage.agency.budget, &agencyUsed, &agencyName)
-		if err == nil && checkQ != "" {
-			err = br.QueryRow().Scan(&check.level, &check.agencyLevel, &check.fired, &check.grantID, &check.grantSeconds, &check.unallocated)
-		}
-		return errors.Join(err, br.Close())
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	if inserted == 0 {
-		return nil, false, errReplayRace // a concurrent report of this call committed first
-	}
-	if insertInCTE {
-		t.at("call.inserted")
-	}
-	if seconds <= 0 {
-		return c, true, nil
-	}
-	if !selfUsed.Valid || (w.ParentID.Valid && !agencyUsed.Valid) {
-		return nil, false, errors.New("store: debit changed no row")
-	}
-	usage.self.used, usage.self.name, usage.self.ok = selfUsed.Int64, selfName.String, true
-	if w.ParentID.Valid {
-		usage.agency.used, usage.agency.name, usage.agency.ok = agencyUsed.Int64, agencyName.String, true
-	}
-	if check.due(w, usage) {
-		// A threshold or the low pool to announce: alert.go, as on SQLite.
-		if err := t.afterCallReportedUsage(ctx, actor, w, c, usage); err != nil {
-			return nil, false, err
-		}
-	}
-	return c, true, nil
+	return s.rebind(q.String()), args, nil
 }
 
-// pgCallCheck is what the alert checks of afterCallReportedUsage read.
-type pgCallCheck struct {
-	level, agencyLevel sql.NullInt64
-	fired, grantID     sql.NullString
-	grantSeconds       sql.NullInt64
-	unallocated        sql.NullInt64
+// alertDue is the statement that tells whether afterCallReportedUsage would
+// announce anything after this report's debit: a budget threshold of the
+// workspace or its agency reached above the level announced
+// (checkThresholdsKnown), or, when the call draws on the account, the low pool
+// not yet announced for the last grant (checkPoolLow). It reads the workspaces
+// again rather than taking the CTE's figures: the report holds their locks, so
+// they are the same, and a statement of its own sees every report committed
+// before the locks were granted. With fail it divides by zero when an alert is
+// due (the pipeline's guard); without, it answers a boolean.
+func (s *Store) alertDue(w *wsRow, fail bool) (string, []any) {
+	q := `SELECT 1 / CASE WHEN ` + alertDueExpr + ` THEN 0 ELSE 1 END`
+	if !fail {
+		q = `SELECT ` + alertDueExpr
+	}
+	return s.rebind(q), []any{w.ID, nullString(stringPtr(w.ParentID)), w.ID, nullString(stringPtr(w.ParentID)), w.AccountID, w.AccountID, w.AccountID, w.AccountID}
 }
 
-// due reports whether afterCallReportedUsage would announce anything: a budget
-// threshold reached above the level announced, or the low pool not yet announced
-// for the last grant (checkThresholdsKnown and checkPoolLow decide alike).
-func (k *pgCallCheck) due(w *wsRow, u debitUsage) bool {
-	reached := func(x wsUsage, level sql.NullInt64) (bool, bool) {
-		draws := !x.budget.Valid || x.used > x.budget.Int64*60
-		return sb.ThresholdReached(int64Ptr(x.budget), x.used) > level.Int64, draws
+// alertDueExpr is alertDue's condition; its placeholders are the workspace and
+// its agency (or NULL), twice, then the account, four times.
+var alertDueExpr = func() string {
+	var reached []string
+	for _, th := range sb.BudgetThresholds {
+		n := strconv.FormatInt(th, 10)
+		reached = append(reached, `(ws.seconds_used * 100 >= `+n+` * ws.minute_budget * 60 AND COALESCE(l.level, 0) < `+n+`)`)
 	}
-	due, draws := reached(u.self, k.level)
-	if w.ParentID.Valid {
-		agencyDue, agencyDraws := reached(u.agency, k.agencyLevel)
-		due, draws = due || agencyDue, draws && agencyDraws
-	}
-	if due {
-		return true
-	}
-	return draws && k.grantID.Valid && k.fired.String != k.grantID.String &&
-		k.grantSeconds.Int64 > 0 && k.unallocated.Int64*10 < k.grantSeconds.Int64
-}
+	return `(EXISTS (SELECT 1 FROM workspaces ws LEFT JOIN budget_alert_levels l ON l.workspace_id = ws.id
+			WHERE ws.id IN (?, ?) AND ws.minute_budget > 0 AND (` + strings.Join(reached, ` OR `) + `))
+		OR (NOT EXISTS (SELECT 1 FROM workspaces ws WHERE ws.id IN (?, ?) AND ws.minute_budget IS NOT NULL AND ws.seconds_used <= ws.minute_budget * 60)
+			AND EXISTS (SELECT 1 FROM (SELECT g.id, g.seconds FROM minute_grants g WHERE g.account_id = ? ORDER BY g.created_at DESC, g.id DESC LIMIT 1) g
+				WHERE g.seconds > 0 AND g.id IS DISTINCT FROM (SELECT grant_id FROM pool_low_alerts WHERE account_id = ?)
+				AND ((SELECT balance_seconds FROM accounts WHERE id = ?) - COALESCE((
+					SELECT SUM(CASE WHEN w.minute_budget * 60 > w.seconds_used THEN w.minute_budget * 60 - w.seconds_used ELSE 0 END)
+					FROM workspaces w LEFT JOIN workspaces pw ON pw.id = w.parent_id AND pw.deleted_at IS NULL
+					WHERE w.account_id = ? AND w.minute_budget IS NOT NULL AND w.deleted_at IS NULL
+					AND (pw.id IS NULL OR pw.minute_budget IS NULL)), 0)) * 10 < g.seconds)))`
+}()
 
 // callPrelude reads, in one statement and without a lock, what a report checks
 // before it writes.
-func (t *tx) callPrelude(ctx context.Context, actor sb.Actor, workspaceID string, in *sb.ReportCallInput) (*callPrelude, error) {
+func (s *Store) callPrelude(ctx context.Context, db interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, actor sb.Actor, workspaceID string, in *sb.ReportCallInput) (*callPrelude, error) {
 	user := ""
 	if !actor.IsAPIKey() {
 		user = actor.UserID
 	}
 	var p callPrelude
 	var w wsRow
-	err := t.queryRow(ctx, `SELECT w.id, w.account_id, w.parent_id, w.type, w.name, w.description, w.minute_budget, w.seconds_used, w.created_at, w.deleted_at,
-		(SELECT role FROM memberships WHERE workspace_id = w.id AND user_id = ?),
-		(SELECT role FROM memberships WHERE workspace_id = w.parent_id AND user_id = ?),
-		(SELECT id FROM calls WHERE workspace_id = w.id AND external_id = ?),
-		EXISTS (SELECT 1 FROM assistants WHERE id = ? AND workspace_id = w.id),
-		EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND workspace_id = w.id),
-		EXISTS (SELECT 1 FROM contacts WHERE id = ? AND workspace_id = w.id),
-		EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = w.id AND disabled_at IS NULL
+	// Only the tables a report needs are named: each one named is locked (and,
+	// past sixteen, through the shared lock table).
+	var q strings.Builder
+	var args []any
+	add := func(s string, a ...any) {
+		q.WriteString(s)
+		args = append(args, a...)
+	}
+	add(`SELECT w.id, w.account_id, w.parent_id, w.type, w.name, w.description, w.minute_budget, w.seconds_used, w.created_at, w.deleted_at`)
+	if user != "" {
+		add(`, (SELECT role FROM memberships WHERE workspace_id = w.id AND user_id = ?),
+			(SELECT role FROM memberships WHERE workspace_id = w.parent_id AND user_id = ?)`, user, user)
+	} else {
+		add(`, NULL::text, NULL::text`)
+	}
+	add(`, (SELECT id FROM calls WHERE workspace_id = w.id AND external_id = ?)`, in.ExternalID)
+	for _, ref := range []struct {
+		table string
+		id    *string
+	}{{"assistants", in.AssistantID}, {"campaigns", in.CampaignID}, {"contacts", in.ContactID}} {
+		if ref.id == nil {
+			add(`, false`)
+		} else {
+			add(`, EXISTS (SELECT 1 FROM `+ref.table+` WHERE id = ? AND workspace_id = w.id)`, *ref.id)
+		}
+	}
+	add(`, EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = w.id AND disabled_at IS NULL
 			AND CASE WHEN events LIKE ? THEN events::jsonb @> jsonb_build_array(?::text) ELSE false END)
-		FROM workspaces w WHERE w.id = ?`,
-		user, user, in.ExternalID, nullString(in.AssistantID), nullString(in.CampaignID), nullString(in.ContactID),
-		`%"`+sb.EventCallCompleted+`"%`, sb.EventCallCompleted, workspaceID).Scan(
+		FROM workspaces w WHERE w.id = ?`, `%"`+sb.EventCallCompleted+`"%`, sb.EventCallCompleted, workspaceID)
+	err := db.QueryRowContext(ctx, s.rebind(q.String()), args...).Scan(
 		&w.ID, &w.AccountID, &w.ParentID, &w.Type, &w.Name, &w.Description, &w.MinuteBudget, &w.SecondsUsed, &w.CreatedAt, &w.DeletedAt,
 		&p.role, &p.parent, &p.prior, &p.refs[0], &p.refs[1], &p.refs[2], &p.completedWants)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -339,7 +475,7 @@ func (t *tx) callPrelude(ctx context.Context, actor sb.Actor, workspaceID string
 
 // authorize is access(…, ActionAdminister) on what callPrelude read (roleIn,
 // accessAny and access, without their reads).
-func (p *callPrelude) authorize(t *tx, actor sb.Actor) error {
+func (p *callPrelude) authorize(now time.Time, actor sb.Actor) error {
 	w := p.w
 	role := sb.RoleNone
 	switch {
@@ -356,7 +492,7 @@ func (p *callPrelude) authorize(t *tx, actor sb.Actor) error {
 		}
 	}
 	if w.DeletedAt.Valid {
-		expired := t.now.Sub(toTime(w.DeletedAt.Int64)) > sb.DeletedRetention
+		expired := now.Sub(toTime(w.DeletedAt.Int64)) > sb.DeletedRetention
 		if role != sb.RoleOwner || expired {
 			return sb.NotFound("Workspace")
 		}
