@@ -42,6 +42,9 @@ import (
 //     before this one took the locks. A due alert fails it (division by zero,
 //     22012), which rolls the whole pipeline back.
 //
+// Reports of one account that arrive while another's pipeline runs go together
+// in the next one: one transaction, one flush for the group (callpggroup.go).
+//
 // A report whose alert is due (a few per budget and grant) runs again staged
 // (reportCallStaged): in a database/sql transaction, the same CTE and the same
 // check, then, still under the locks, the alert code of alert.go, which claims
@@ -151,25 +154,42 @@ func (s *Store) reportCallPipelined(ctx context.Context, conn *sql.Conn, actor s
 	if err != nil {
 		return nil, false, err
 	}
-	var inserted int64
-	err = conn.Raw(func(dc any) error {
+	job := &pgReportJob{q: q, args: args, w: p.w, seconds: c.DurationSeconds, wake: make(chan bool, 1)}
+	s.runGrouped(ctx, conn, job)
+	switch {
+	case errors.Is(job.err, errGroupFailed):
+		// The group's transaction failed as a whole: this report runs alone, so
+		// that it gets its own answer.
+		s.runAlone(ctx, conn, job)
+		if job.err != nil {
+			return nil, false, job.err
+		}
+	case job.err != nil:
+		return nil, false, job.err
+	}
+	if job.inserted == 0 {
+		return nil, false, errReplayRace // a concurrent report of this call committed first
+	}
+	return c, true, nil
+}
+
+// runAlone runs one report's pipeline: its CTE, then its guard.
+func (s *Store) runAlone(ctx context.Context, conn *sql.Conn, job *pgReportJob) {
+	job.err = conn.Raw(func(dc any) error {
 		pc := dc.(*stdlib.Conn).Conn()
 		b := &pgx.Batch{}
 		b.Queue(genericPlans)
-		b.Queue(q, args...)
-		if c.DurationSeconds > 0 {
-			gq, gargs := s.alertDue(p.w, true)
+		b.Queue(job.q, job.args...)
+		if job.seconds > 0 {
+			gq, gargs := s.alertDue([]*wsRow{job.w}, false, true)
 			b.Queue(gq, gargs...)
 		}
 		br := pc.SendBatch(ctx, b)
 		if _, err := br.Exec(); err != nil {
 			return errors.Join(err, br.Close())
 		}
-		var usage debitUsage
-		var selfUsed, agencyUsed sql.NullInt64
-		var selfName, agencyName sql.NullString
-		err := debitErr(br.QueryRow().Scan(&inserted, &usage.self.budget, &selfUsed, &selfName, &usage.agency.budget, &agencyUsed, &agencyName))
-		if err == nil && c.DurationSeconds > 0 {
+		err := job.scan(br.QueryRow())
+		if err == nil && job.seconds > 0 {
 			var one int64
 			if err = br.QueryRow().Scan(&one); isDivisionByZero(err) {
 				err = errAlertDue
@@ -177,15 +197,9 @@ func (s *Store) reportCallPipelined(ctx context.Context, conn *sql.Conn, actor s
 		}
 		return errors.Join(err, br.Close())
 	})
-	switch {
-	case errors.Is(err, errAlertDue):
-		return nil, false, errAlertDue
-	case err != nil:
-		return nil, false, err
-	case inserted == 0:
-		return nil, false, errReplayRace // a concurrent report of this call committed first
+	if errors.Is(job.err, errAlertDue) {
+		job.err = errAlertDue
 	}
-	return c, true, nil
 }
 
 // reportCallStaged is the report in a database/sql transaction, for the reports
@@ -245,7 +259,7 @@ func (t *tx) reportCallStaged(ctx context.Context, conn *sql.Conn, actor sb.Acto
 		b := &pgx.Batch{}
 		b.Queue(q, args...)
 		if c.DurationSeconds > 0 {
-			gq, gargs := t.s.alertDue(w, false)
+			gq, gargs := t.s.alertDue([]*wsRow{w}, false, false)
 			b.Queue(gq, gargs...)
 		}
 		br := pc.SendBatch(ctx, b)
@@ -392,25 +406,56 @@ func (s *Store) reportCTE(p *callPrelude, c *sb.Call, in *sb.ReportCallInput, tr
 // they are the same, and a statement of its own sees every report committed
 // before the locks were granted. With fail it divides by zero when an alert is
 // due (the pipeline's guard); without, it answers a boolean.
-func (s *Store) alertDue(w *wsRow, fail bool) (string, []any) {
-	q := `SELECT 1 / CASE WHEN ` + alertDueExpr + ` THEN 0 ELSE 1 END`
-	if !fail {
-		q = `SELECT ` + alertDueExpr
+func (s *Store) alertDue(ws []*wsRow, group, fail bool) (string, []any) {
+	cond := alertDueOne
+	if group {
+		cond = alertDueGroup
 	}
-	return s.rebind(q), []any{w.ID, nullString(stringPtr(w.ParentID)), w.ID, nullString(stringPtr(w.ParentID)), w.AccountID, w.AccountID, w.AccountID, w.AccountID}
+	q := `SELECT 1 / CASE WHEN ` + cond + ` THEN 0 ELSE 1 END`
+	if !fail {
+		q = `SELECT ` + cond
+	}
+	var ids, own, agencies []string
+	for _, w := range ws {
+		ids = append(ids, w.ID)
+		own = append(own, w.ID)
+		agencies = append(agencies, w.ParentID.String)
+		if w.ParentID.Valid {
+			ids = append(ids, w.ParentID.String)
+		}
+	}
+	acct := ws[0].AccountID
+	if group {
+		return s.rebind(q), []any{ids, own, agencies, acct, acct, acct, acct}
+	}
+	return s.rebind(q), []any{ids, ids, acct, acct, acct, acct}
 }
 
-// alertDueExpr is alertDue's condition; its placeholders are the workspace and
-// its agency (or NULL), twice, then the account, four times.
-var alertDueExpr = func() string {
+// alertDueOne is alertDue's condition for one report; its placeholders are the
+// workspace and its agency (an array), twice, then the account, four times. The
+// call draws on the account when the workspace and its agency both do.
+//
+// alertDueGroup is the condition for a group of reports of one account
+// (runGroup), after all of them: the workspaces and agencies of all of them (an
+// array), then the workspaces and their agencies (empty for none) as two arrays of
+// the same length, then the account, four times. As usage only grows within the
+// group and no alert is claimed in it, what was due after any one of its reports
+// is due after all of them: the group's usage has reached the threshold the one
+// reached, a workspace that drew still draws, and the unallocated seconds are at
+// most what they were.
+var alertDueOne, alertDueGroup = alertDueExpr(`NOT EXISTS (SELECT 1 FROM workspaces ws WHERE ws.id = ANY(?::text[]) AND ws.minute_budget IS NOT NULL AND ws.seconds_used <= ws.minute_budget * 60)`),
+	alertDueExpr(`EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS r(ws, agency) WHERE NOT EXISTS (SELECT 1 FROM workspaces ws
+		WHERE ws.id IN (r.ws, NULLIF(r.agency, '')) AND ws.minute_budget IS NOT NULL AND ws.seconds_used <= ws.minute_budget * 60))`)
+
+func alertDueExpr(draws string) string {
 	var reached []string
 	for _, th := range sb.BudgetThresholds {
 		n := strconv.FormatInt(th, 10)
 		reached = append(reached, `(ws.seconds_used * 100 >= `+n+` * ws.minute_budget * 60 AND COALESCE(l.level, 0) < `+n+`)`)
 	}
 	return `(EXISTS (SELECT 1 FROM workspaces ws LEFT JOIN budget_alert_levels l ON l.workspace_id = ws.id
-			WHERE ws.id IN (?, ?) AND ws.minute_budget > 0 AND (` + strings.Join(reached, ` OR `) + `))
-		OR (NOT EXISTS (SELECT 1 FROM workspaces ws WHERE ws.id IN (?, ?) AND ws.minute_budget IS NOT NULL AND ws.seconds_used <= ws.minute_budget * 60)
+			WHERE ws.id = ANY(?::text[]) AND ws.minute_budget > 0 AND (` + strings.Join(reached, ` OR `) + `))
+		OR (` + draws + `
 			AND EXISTS (SELECT 1 FROM (SELECT g.id, g.seconds FROM minute_grants g WHERE g.account_id = ? ORDER BY g.created_at DESC, g.id DESC LIMIT 1) g
 				WHERE g.seconds > 0 AND g.id IS DISTINCT FROM (SELECT grant_id FROM pool_low_alerts WHERE account_id = ?)
 				AND ((SELECT balance_seconds FROM accounts WHERE id = ?) - COALESCE((
@@ -418,7 +463,7 @@ var alertDueExpr = func() string {
 					FROM workspaces w LEFT JOIN workspaces pw ON pw.id = w.parent_id AND pw.deleted_at IS NULL
 					WHERE w.account_id = ? AND w.minute_budget IS NOT NULL AND w.deleted_at IS NULL
 					AND (pw.id IS NULL OR pw.minute_budget IS NULL)), 0)) * 10 < g.seconds)))`
-}()
+}
 
 // callPrelude reads, in one statement and without a lock, what a report checks
 // before it writes.
