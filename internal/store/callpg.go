@@ -79,25 +79,21 @@ func (s *Store) reportCallPG(ctx context.Context, actor sb.Actor, workspaceID st
 			return nil, false, err
 		}
 	}
-	// One connection for the whole report: the pipeline runs on it.
-	conn, err := s.write.Conn(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	defer conn.Close()
 	staged := actor.ReportDispatchID != "" || in.DispatchID != nil || s.hook != nil
 	for attempt := 0; ; attempt++ {
 		var out *sb.Call
 		created := false
 		var err error
 		if staged {
-			err = s.run(ctx, conn, false, func(t *tx) error {
-				var err error
-				out, created, err = t.reportCallStaged(ctx, conn, actor, workspaceID, &in, transcript)
-				return err
+			err = s.withConn(ctx, func(conn *sql.Conn) error {
+				return s.run(ctx, conn, false, func(t *tx) error {
+					var err error
+					out, created, err = t.reportCallStaged(ctx, conn, actor, workspaceID, &in, transcript)
+					return err
+				})
 			})
 		} else {
-			out, created, err = s.reportCallPipelined(ctx, conn, actor, workspaceID, &in, transcript)
+			out, created, err = s.reportCallPipelined(ctx, actor, workspaceID, &in, transcript)
 			if errors.Is(err, errAlertDue) {
 				staged = true
 				continue
@@ -133,9 +129,9 @@ type callPrelude struct {
 }
 
 // reportCallPipelined is the report in one read and one pipeline (see above).
-func (s *Store) reportCallPipelined(ctx context.Context, conn *sql.Conn, actor sb.Actor, workspaceID string, in *sb.ReportCallInput, transcript []byte) (*sb.Call, bool, error) {
+func (s *Store) reportCallPipelined(ctx context.Context, actor sb.Actor, workspaceID string, in *sb.ReportCallInput, transcript []byte) (*sb.Call, bool, error) {
 	now := s.cfg.Now().UTC().Truncate(time.Microsecond)
-	p, err := s.callPrelude(ctx, conn, actor, workspaceID, in)
+	p, err := s.callPrelude(ctx, s.write, actor, workspaceID, in)
 	if err != nil {
 		return nil, false, err
 	}
@@ -143,7 +139,7 @@ func (s *Store) reportCallPipelined(ctx context.Context, conn *sql.Conn, actor s
 		return nil, false, err
 	}
 	if p.prior.Valid {
-		prior, err := scanCall(conn.QueryRowContext(ctx, s.rebind(`SELECT `+callColumns+` FROM calls WHERE id = ?`), p.prior.String))
+		prior, err := scanCall(s.write.QueryRowContext(ctx, s.rebind(`SELECT `+callColumns+` FROM calls WHERE id = ?`), p.prior.String))
 		return prior, false, err
 	}
 	if err := p.refsErr(in); err != nil {
@@ -155,12 +151,12 @@ func (s *Store) reportCallPipelined(ctx context.Context, conn *sql.Conn, actor s
 		return nil, false, err
 	}
 	job := &pgReportJob{q: q, args: args, w: p.w, seconds: c.DurationSeconds, wake: make(chan bool, 1)}
-	s.runGrouped(ctx, conn, job)
+	s.runGrouped(ctx, job)
 	switch {
 	case errors.Is(job.err, errGroupFailed):
 		// The group's transaction failed as a whole: this report runs alone, so
 		// that it gets its own answer.
-		s.runAlone(ctx, conn, job)
+		s.runAlone(ctx, job)
 		if job.err != nil {
 			return nil, false, job.err
 		}
@@ -174,9 +170,8 @@ func (s *Store) reportCallPipelined(ctx context.Context, conn *sql.Conn, actor s
 }
 
 // runAlone runs one report's pipeline: its CTE, then its guard.
-func (s *Store) runAlone(ctx context.Context, conn *sql.Conn, job *pgReportJob) {
-	job.err = conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
+func (s *Store) runAlone(ctx context.Context, job *pgReportJob) {
+	job.err = s.pipeline(ctx, func(pc *pgx.Conn) error {
 		b := &pgx.Batch{}
 		b.Queue(genericPlans)
 		b.Queue(job.q, job.args...)
@@ -200,6 +195,25 @@ func (s *Store) runAlone(ctx context.Context, conn *sql.Conn, job *pgReportJob) 
 	if errors.Is(job.err, errAlertDue) {
 		job.err = errAlertDue
 	}
+}
+
+// withConn runs fn on a connection of the writer's pool of its own.
+func (s *Store) withConn(ctx context.Context, fn func(*sql.Conn) error) error {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return fn(conn)
+}
+
+// pipeline runs fn on the pgx connection under a connection of the writer's pool.
+// A report holds a connection only for its prelude and its pipeline, not while
+// it waits for its group (callpggroup.go).
+func (s *Store) pipeline(ctx context.Context, fn func(*pgx.Conn) error) error {
+	return s.withConn(ctx, func(conn *sql.Conn) error {
+		return conn.Raw(func(dc any) error { return fn(dc.(*stdlib.Conn).Conn()) })
+	})
 }
 
 // reportCallStaged is the report in a database/sql transaction, for the reports

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Group commit of call reports on PostgreSQL. The reports of one account
@@ -65,7 +64,7 @@ var groups struct {
 
 // runGrouped runs job, alone or with the other reports of its account that are
 // waiting, and returns when it has run (job.inserted, job.err).
-func (s *Store) runGrouped(ctx context.Context, conn *sql.Conn, job *pgReportJob) {
+func (s *Store) runGrouped(ctx context.Context, job *pgReportJob) {
 	k := groupKey{s, job.w.AccountID}
 	groups.mu.Lock()
 	if groups.queues == nil {
@@ -89,7 +88,7 @@ func (s *Store) runGrouped(ctx context.Context, conn *sql.Conn, job *pgReportJob
 	batch := q.jobs[:n:n]
 	q.jobs = q.jobs[n:]
 	groups.mu.Unlock()
-	s.runGroup(ctx, conn, batch)
+	s.runGroup(ctx, batch)
 	groups.mu.Lock()
 	if len(q.jobs) > 0 {
 		q.jobs[0].wake <- true
@@ -105,9 +104,9 @@ func (s *Store) runGrouped(ctx context.Context, conn *sql.Conn, job *pgReportJob
 }
 
 // runGroup runs the jobs in one pipeline and one transaction.
-func (s *Store) runGroup(ctx context.Context, conn *sql.Conn, batch []*pgReportJob) {
+func (s *Store) runGroup(ctx context.Context, batch []*pgReportJob) {
 	if len(batch) == 1 {
-		s.runAlone(ctx, conn, batch[0])
+		s.runAlone(ctx, batch[0])
 		return
 	}
 	var ws []*wsRow
@@ -118,8 +117,7 @@ func (s *Store) runGroup(ctx context.Context, conn *sql.Conn, batch []*pgReportJ
 			guard = true
 		}
 	}
-	err := conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
+	err := s.pipeline(ctx, func(pc *pgx.Conn) error {
 		b := &pgx.Batch{}
 		b.Queue(genericPlans)
 		for _, j := range batch {
