@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -117,6 +118,10 @@ func (s *Store) runGroup(ctx context.Context, batch []*pgReportJob) {
 			guard = true
 		}
 	}
+	// The group's work is not one request's: a leader whose caller goes away does
+	// not fail the others' reports (nor commit them unbeknownst to them).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	err := s.pipeline(ctx, func(pc *pgx.Conn) error {
 		b := &pgx.Batch{}
 		b.Queue(genericPlans)
