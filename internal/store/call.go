@@ -105,6 +105,9 @@ var errReplayRace = errors.New("store: concurrent report of the same call")
 // call, its conversation, the debit of the workspace, its agency and the account's
 // pool, and the analytics aggregates are one transaction.
 func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID string, in sb.ReportCallInput) (*sb.Call, bool, error) {
+	if s.dialect == postgres {
+		return s.reportCallPG(ctx, actor, workspaceID, in) // callpg.go
+	}
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return nil, false, err
