@@ -32,8 +32,7 @@ import (
 type ImportWorker struct {
 	s  *Store
 	id string
-	// BatchRows is the number of rows per transaction (default 20000 on SQLite,
-	// 5000 on PostgreSQL). On SQLite a transaction is written in statements of
+	// BatchRows is the number of rows per transaction (default 20000). On SQLite a transaction is written in statements of
 	// at most 1000 rows, parsed as it goes, so memory does not grow with it.
 	BatchRows int
 	// Lease is how long a claim lasts without renewal (default 2 minutes); every
@@ -53,9 +52,6 @@ type ImportWorker struct {
 // NewImportWorker returns a worker for the store's imports.
 func (s *Store) NewImportWorker() *ImportWorker {
 	batch := 20000
-	if s.dialect == postgres {
-		batch = 5000
-	}
 	return &ImportWorker{s: s, id: secret.NewID("wrk", time.Now()), BatchRows: batch, Lease: 2 * time.Minute, Poll: time.Second, Logger: s.cfg.Logger}
 }
 
