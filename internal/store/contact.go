@@ -3,25 +3,68 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/switchboard/switchboard/internal/secret"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
-const contactColumns = `id, first_name, last_name, phone, email, company, created_at, updated_at, do_not_call`
+const contactColumns = `id, first_name, last_name, phone, email, company, created_at, updated_at, do_not_call, tags`
 
 func scanContact(sc interface{ Scan(...any) error }) (*sb.Contact, error) {
 	var c sb.Contact
 	var created, updated, dnc int64
-	if err := sc.Scan(&c.ID, &c.FirstName, &c.LastName, &c.Phone, &c.Email, &c.Company, &created, &updated, &dnc); err != nil {
+	var tags string
+	if err := sc.Scan(&c.ID, &c.FirstName, &c.LastName, &c.Phone, &c.Email, &c.Company, &created, &updated, &dnc, &tags); err != nil {
 		return nil, err
 	}
 	c.DoNotCall = dnc != 0
 	c.CreatedAt, c.UpdatedAt = toTime(created), toTime(updated)
-	c.Tags = []string{}
-	return &c, nil
+	var err error
+	c.Tags, err = parseTags(tags)
+	return &c, err
+}
+
+// A contact's tags are stored in its row (contacts.tags), as a JSON array in
+// byte order, which every read returns; contact_tags, keyed (workspace_id, tag,
+// contact_id), is only the index of the tag filter. The store writes both in the
+// same transaction.
+
+// tagsJSON is the stored form of a contact's tags: a JSON array, sorted, no repeats.
+func tagsJSON(tags []string) string {
+	if len(tags) == 0 {
+		return "[]"
+	}
+	sorted := slices.Clone(tags)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	b, _ := json.Marshal(sorted)
+	return string(b)
+}
+
+// parseTags reads the stored form of a contact's tags.
+func parseTags(s string) ([]string, error) {
+	out := []string{}
+	if s == "" || s == "[]" {
+		return out, nil
+	}
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("store: contact tags %q: %w", s, err)
+	}
+	return out, nil
+}
+
+// unionTags is the tags of a and those of b that a lacks, sorted.
+func unionTags(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	out = append(append(out, a...), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // ListContacts lists a workspace's contacts by id, optionally those with a tag or
@@ -76,7 +119,7 @@ func (s *Store) ListContacts(ctx context.Context, actor sb.Actor, workspaceID st
 			out = out[:limit]
 			next = out[limit-1].ID
 		}
-		return t.loadTags(ctx, w.ID, out)
+		return nil
 	})
 	if out == nil {
 		out = []sb.Contact{}
@@ -89,47 +132,12 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// loadTags fills the tags of contacts.
-func (t *tx) loadTags(ctx context.Context, workspaceID string, cs []sb.Contact) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	byID := make(map[string]*sb.Contact, len(cs))
-	args := []any{workspaceID}
-	for i := range cs {
-		byID[cs[i].ID] = &cs[i]
-		args = append(args, cs[i].ID)
-	}
-	rows, err := t.query(ctx, `SELECT contact_id, tag FROM contact_tags WHERE workspace_id = ? AND contact_id IN (`+placeholders(len(cs))+`) ORDER BY tag`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, tag string
-		if err := rows.Scan(&id, &tag); err != nil {
-			return err
-		}
-		if c := byID[id]; c != nil {
-			c.Tags = append(c.Tags, tag)
-		}
-	}
-	return rows.Err()
-}
-
 func (t *tx) contact(ctx context.Context, workspaceID, id string) (*sb.Contact, error) {
 	c, err := scanContact(t.queryRow(ctx, `SELECT `+contactColumns+` FROM contacts WHERE workspace_id = ? AND id = ?`, workspaceID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sb.NotFound("Contact")
 	}
-	if err != nil {
-		return nil, err
-	}
-	cs := []sb.Contact{*c}
-	if err := t.loadTags(ctx, workspaceID, cs); err != nil {
-		return nil, err
-	}
-	return &cs[0], nil
+	return c, err
 }
 
 // phoneTaken answers conflict when another contact of the workspace has the phone.
@@ -169,11 +177,11 @@ func (s *Store) CreateContact(ctx context.Context, actor sb.Actor, workspaceID s
 		}
 		c := &sb.Contact{ID: secret.NewID("con", t.now), FirstName: in.FirstName, LastName: in.LastName, Phone: in.Phone,
 			Email: in.Email, Company: in.Company, Tags: in.Tags, CreatedAt: t.now, UpdatedAt: t.now}
-		if _, err := t.exec(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, do_not_call)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, w.ID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, t.now.UnixMicro(), t.now.UnixMicro(), boolInt(in.DoNotCall)); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, do_not_call, tags)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, w.ID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, t.now.UnixMicro(), t.now.UnixMicro(), boolInt(in.DoNotCall), tagsJSON(c.Tags)); err != nil {
 			return phoneConflict(err, c.Phone)
 		}
-		if err := t.addTags(ctx, w.ID, []string{c.ID}, c.Tags); err != nil {
+		if err := t.indexTags(ctx, w.ID, map[string][]string{c.ID: c.Tags}); err != nil {
 			return err
 		}
 		if out, err = t.contact(ctx, w.ID, c.ID); err != nil {
@@ -214,21 +222,26 @@ func (s *Store) UpdateContact(ctx context.Context, actor sb.Actor, workspaceID, 
 		if err := in.Validate(); err != nil {
 			return err
 		}
+		oldTags := c.Tags
 		in.Apply(c)
 		if in.Phone != nil {
 			if err := t.phoneTaken(ctx, w.ID, c.Phone, c.ID); err != nil {
 				return err
 			}
 		}
-		if _, err := t.exec(ctx, `UPDATE contacts SET first_name = ?, last_name = ?, phone = ?, email = ?, company = ?, updated_at = ?, do_not_call = ?
-			WHERE workspace_id = ? AND id = ?`, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, t.now.UnixMicro(), boolInt(c.DoNotCall), w.ID, c.ID); err != nil {
+		tags := oldTags
+		if in.Tags != nil {
+			tags = unionTags(nil, *in.Tags)
+		}
+		if _, err := t.exec(ctx, `UPDATE contacts SET first_name = ?, last_name = ?, phone = ?, email = ?, company = ?, updated_at = ?, do_not_call = ?, tags = ?
+			WHERE workspace_id = ? AND id = ?`, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, t.now.UnixMicro(), boolInt(c.DoNotCall), tagsJSON(tags), w.ID, c.ID); err != nil {
 			return phoneConflict(err, c.Phone)
 		}
 		if in.Tags != nil {
-			if _, err := t.exec(ctx, `DELETE FROM contact_tags WHERE workspace_id = ? AND contact_id = ?`, w.ID, c.ID); err != nil {
+			if err := t.unindexTags(ctx, w.ID, map[string][]string{c.ID: oldTags}); err != nil {
 				return err
 			}
-			if err := t.addTags(ctx, w.ID, []string{c.ID}, *in.Tags); err != nil {
+			if err := t.indexTags(ctx, w.ID, map[string][]string{c.ID: tags}); err != nil {
 				return err
 			}
 		}
@@ -247,13 +260,17 @@ func (s *Store) DeleteContact(ctx context.Context, actor sb.Actor, workspaceID, 
 		if err != nil {
 			return err
 		}
-		var phone string
-		if err := t.queryRow(ctx, `SELECT phone FROM contacts WHERE workspace_id = ? AND id = ?`, w.ID, id).Scan(&phone); errors.Is(err, sql.ErrNoRows) {
+		var phone, tagList string
+		if err := t.queryRow(ctx, `SELECT phone, tags FROM contacts WHERE workspace_id = ? AND id = ?`, w.ID, id).Scan(&phone, &tagList); errors.Is(err, sql.ErrNoRows) {
 			return sb.NotFound("Contact")
 		} else if err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, `DELETE FROM contact_tags WHERE workspace_id = ? AND contact_id = ?`, w.ID, id); err != nil {
+		tags, err := parseTags(tagList)
+		if err != nil {
+			return err
+		}
+		if err := t.unindexTags(ctx, w.ID, map[string][]string{id: tags}); err != nil {
 			return err
 		}
 		res, err := t.exec(ctx, `DELETE FROM contacts WHERE workspace_id = ? AND id = ?`, w.ID, id)
@@ -285,18 +302,23 @@ func (s *Store) TagContacts(ctx context.Context, actor sb.Actor, workspaceID str
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		rows, err := t.query(ctx, `SELECT id FROM contacts WHERE workspace_id = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
+		rows, err := t.query(ctx, `SELECT id, tags FROM contacts WHERE workspace_id = ? AND id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
 		if err != nil {
 			return err
 		}
 		var found []string
+		had := map[string][]string{}
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			var id, tags string
+			if err := rows.Scan(&id, &tags); err != nil {
 				rows.Close()
 				return err
 			}
 			found = append(found, id)
+			if had[id], err = parseTags(tags); err != nil {
+				rows.Close()
+				return err
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -306,26 +328,29 @@ func (s *Store) TagContacts(ctx context.Context, actor sb.Actor, workspaceID str
 		if n == 0 {
 			return nil
 		}
-		if err := t.addTags(ctx, w.ID, found, in.Add); err != nil {
-			return err
-		}
-		if len(in.Remove) > 0 {
-			rargs := []any{w.ID}
-			for _, id := range found {
-				rargs = append(rargs, id)
+		// Added first, then removed: a tag in both ends up removed.
+		added, removed := map[string][]string{}, map[string][]string{}
+		for _, id := range found {
+			tags := unionTags(had[id], in.Add)
+			tags = slices.DeleteFunc(tags, func(tag string) bool { return slices.Contains(in.Remove, tag) })
+			for _, tag := range tags {
+				if !slices.Contains(had[id], tag) {
+					added[id] = append(added[id], tag)
+				}
 			}
-			for _, tag := range in.Remove {
-				rargs = append(rargs, tag)
+			for _, tag := range had[id] {
+				if !slices.Contains(tags, tag) {
+					removed[id] = append(removed[id], tag)
+				}
 			}
-			if _, err := t.exec(ctx, `DELETE FROM contact_tags WHERE workspace_id = ? AND contact_id IN (`+placeholders(len(found))+`) AND tag IN (`+placeholders(len(in.Remove))+`)`, rargs...); err != nil {
+			if _, err := t.exec(ctx, `UPDATE contacts SET tags = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`, tagsJSON(tags), t.now.UnixMicro(), w.ID, id); err != nil {
 				return err
 			}
 		}
-		uargs := []any{t.now.UnixMicro(), w.ID}
-		for _, id := range found {
-			uargs = append(uargs, id)
+		if err := t.unindexTags(ctx, w.ID, removed); err != nil {
+			return err
 		}
-		if _, err := t.exec(ctx, `UPDATE contacts SET updated_at = ? WHERE workspace_id = ? AND id IN (`+placeholders(len(found))+`)`, uargs...); err != nil {
+		if err := t.indexTags(ctx, w.ID, added); err != nil {
 			return err
 		}
 		return t.audit(ctx, actor, w.ID, w.AccountID, "contacts.tagged", "", map[string]any{"contacts": n, "added": in.Add, "removed": in.Remove})
@@ -333,11 +358,9 @@ func (s *Store) TagContacts(ctx context.Context, actor sb.Actor, workspaceID str
 	return n, err
 }
 
-// addTags gives every contact every tag (already present ones are kept).
-func (t *tx) addTags(ctx context.Context, workspaceID string, contactIDs, tags []string) error {
-	if len(contactIDs) == 0 || len(tags) == 0 {
-		return nil
-	}
+// indexTags adds contacts' tags (by contact id) to the tag filter's index,
+// contact_tags; entries already there are kept.
+func (t *tx) indexTags(ctx context.Context, workspaceID string, tags map[string][]string) error {
 	const perStmt = 500
 	args := make([]any, 0, perStmt*3)
 	flush := func() error {
@@ -345,13 +368,13 @@ func (t *tx) addTags(ctx context.Context, workspaceID string, contactIDs, tags [
 			return nil
 		}
 		n := len(args) / 3
-		_, err := t.exec(ctx, `INSERT INTO contact_tags (workspace_id, contact_id, tag) VALUES `+rowsOf(n, 3)+` ON CONFLICT DO NOTHING`, args...)
+		_, err := t.exec(ctx, `INSERT INTO contact_tags (workspace_id, tag, contact_id) VALUES `+rowsOf(n, 3)+` ON CONFLICT DO NOTHING`, args...)
 		args = args[:0]
 		return err
 	}
-	for _, id := range contactIDs {
-		for _, tag := range tags {
-			args = append(args, workspaceID, id, tag)
+	for _, id := range slices.Sorted(maps.Keys(tags)) {
+		for _, tag := range tags[id] {
+			args = append(args, workspaceID, tag, id)
 			if len(args) >= perStmt*3 {
 				if err := flush(); err != nil {
 					return err
@@ -360,6 +383,23 @@ func (t *tx) addTags(ctx context.Context, workspaceID string, contactIDs, tags [
 		}
 	}
 	return flush()
+}
+
+// unindexTags removes contacts' tags (by contact id) from contact_tags.
+func (t *tx) unindexTags(ctx context.Context, workspaceID string, tags map[string][]string) error {
+	for _, id := range slices.Sorted(maps.Keys(tags)) {
+		if len(tags[id]) == 0 {
+			continue
+		}
+		args := []any{workspaceID, id}
+		for _, tag := range tags[id] {
+			args = append(args, tag)
+		}
+		if _, err := t.exec(ctx, `DELETE FROM contact_tags WHERE workspace_id = ? AND contact_id = ? AND tag IN (`+placeholders(len(tags[id]))+`)`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rowsOf returns "(?, ?), (?, ?)" for n rows of k values.

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/switchboard/switchboard/internal/secret"
@@ -182,6 +184,7 @@ func (s *Store) startImport(ctx context.Context, actor sb.Actor, workspaceID str
 	}
 	out, err := s.receiveImport(ctx, workspaceID, id, parts, maxBytes, stage)
 	if err != nil {
+		s.removeUploadFile(id)
 		cleanup := context.WithoutCancel(ctx)
 		s.update(cleanup, func(t *tx) error {
 			if _, err := t.exec(cleanup, `DELETE FROM contact_import_chunks WHERE import_id IN (SELECT id FROM contact_imports WHERE workspace_id = ? AND id = ?)`, workspaceID, id); err != nil {
@@ -227,6 +230,13 @@ func (s *Store) receiveImport(ctx context.Context, workspaceID, id string, parts
 		}
 		gotFile = true
 		buf := make([]byte, importChunkSize)
+		var spool *os.File
+		if s.dialect == sqlite {
+			if spool, err = s.createUploadFile(id); err != nil {
+				return nil, err
+			}
+			defer spool.Close()
+		}
 		for seq := int64(0); ; seq++ {
 			n, err := io.ReadFull(r, buf)
 			if n > 0 {
@@ -239,7 +249,11 @@ func (s *Store) receiveImport(ctx context.Context, workspaceID, id string, parts
 				}
 				counter.count(buf[:n])
 				chunk := buf[:n]
-				if err := s.update(ctx, func(t *tx) error {
+				if spool != nil {
+					if _, err := spool.Write(chunk); err != nil {
+						return nil, err
+					}
+				} else if err := s.update(ctx, func(t *tx) error {
 					_, err := t.exec(ctx, `INSERT INTO contact_import_chunks (import_id, seq, data) VALUES (?, ?, ?)`, id, seq, chunk)
 					return err
 				}); err != nil {
@@ -250,6 +264,15 @@ func (s *Store) receiveImport(ctx context.Context, workspaceID, id string, parts
 				break
 			}
 			if err != nil {
+				return nil, err
+			}
+		}
+		if spool != nil {
+			// On disk before the import is queued: a crash after that resumes it.
+			if err := spool.Sync(); err != nil {
+				return nil, err
+			}
+			if err := spool.Close(); err != nil {
 				return nil, err
 			}
 		}
@@ -411,4 +434,70 @@ func (p *peekReader) Read(b []byte) (int, error) {
 		return n, nil
 	}
 	return p.r.Read(b)
+}
+
+// Where an upload waits for its import. On PostgreSQL, in contact_import_chunks:
+// the replicas share nothing but the database, and any of them may resume the
+// import. On SQLite, whose database is one process's, in a file next to the
+// database (imports/<id>.csv under the data directory): written once as it
+// arrives, read once by the worker, removed with the import's end, and never
+// through the database's write-ahead log.
+
+// uploadDir is the directory of SQLite's upload files.
+func (s *Store) uploadDir() string {
+	dir := s.cfg.DataDir
+	if dir == "" {
+		dir = "data"
+	}
+	return filepath.Join(dir, "imports")
+}
+
+func (s *Store) uploadPath(id string) string { return filepath.Join(s.uploadDir(), id+".csv") }
+
+func (s *Store) createUploadFile(id string) (*os.File, error) {
+	if err := os.MkdirAll(s.uploadDir(), 0o700); err != nil {
+		return nil, fmt.Errorf("store: import uploads: %w", err)
+	}
+	return os.OpenFile(s.uploadPath(id), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+}
+
+// removeUploadFile removes an upload's file (SQLite) once its import ended.
+func (s *Store) removeUploadFile(id string) {
+	if s.dialect == sqlite {
+		os.Remove(s.uploadPath(id))
+	}
+}
+
+// errUploadGone is an upload whose file is missing, as after restoring a backup
+// (which holds the database only) taken while the import waited.
+var errUploadGone = sb.Errorf(sb.ECodeValidation, "The uploaded file is no longer on the server (was the database restored from a backup?); upload it again.")
+
+// uploadReader reads an upload from a byte offset.
+func (s *Store) uploadReader(ctx context.Context, importID string, chunkSize, offset int64) (io.ReadCloser, error) {
+	if s.dialect == postgres {
+		return io.NopCloser(s.chunkReader(ctx, importID, chunkSize, offset)), nil
+	}
+	f, err := os.Open(s.uploadPath(importID))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, errUploadGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// uploadHead is the start of an upload, up to n bytes.
+func (s *Store) uploadHead(ctx context.Context, importID string, chunkSize int64, n int) ([]byte, error) {
+	r, err := s.uploadReader(ctx, importID, chunkSize, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	return b, err
 }

@@ -10,19 +10,19 @@ import (
 func (s *Store) SeedTaggedContactsForBenchmark(ctx context.Context, workspaceID, tag string, n int, nowUS int64) error {
 	var contacts, tags string
 	if s.dialect == postgres {
-		contacts = `INSERT INTO contacts (id, workspace_id, first_name, phone, created_at, updated_at)
-			SELECT 'con_seed_' || lpad(i::text, 10, '0'), $1, 'Seed', '+1555' || lpad(i::text, 7, '0'), $2::bigint, $2::bigint
+		contacts = `INSERT INTO contacts (id, workspace_id, first_name, phone, created_at, updated_at, tags)
+			SELECT 'con_seed_' || lpad(i::text, 10, '0'), $1, 'Seed', '+1555' || lpad(i::text, 7, '0'), $2::bigint, $2::bigint, $4
 			FROM generate_series(0, $3::bigint - 1) AS i`
 		tags = `INSERT INTO contact_tags (workspace_id, contact_id, tag)
 			SELECT $1, 'con_seed_' || lpad(i::text, 10, '0'), $2 FROM generate_series(0, $3::bigint - 1) AS i`
 	} else {
 		contacts = `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < ?3)
-			INSERT INTO contacts (id, workspace_id, first_name, phone, created_at, updated_at)
-			SELECT 'con_seed_' || printf('%010d', i), ?1, 'Seed', '+1555' || printf('%07d', i), ?2, ?2 FROM seq`
+			INSERT INTO contacts (id, workspace_id, first_name, phone, created_at, updated_at, tags)
+			SELECT 'con_seed_' || printf('%010d', i), ?1, 'Seed', '+1555' || printf('%07d', i), ?2, ?2, ?4 FROM seq`
 		tags = `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < ?3)
 			INSERT INTO contact_tags (workspace_id, contact_id, tag) SELECT ?1, 'con_seed_' || printf('%010d', i), ?2 FROM seq`
 	}
-	if _, err := s.write.ExecContext(ctx, contacts, workspaceID, nowUS, n); err != nil {
+	if _, err := s.write.ExecContext(ctx, contacts, workspaceID, nowUS, n, tagsJSON([]string{tag})); err != nil {
 		return fmt.Errorf("seed contacts: %w", err)
 	}
 	if _, err := s.write.ExecContext(ctx, tags, workspaceID, tag, n); err != nil {

@@ -88,7 +88,11 @@ func (s *Store) PreviewImport(ctx context.Context, actor sb.Actor, workspaceID, 
 			return err
 		}
 		var data []byte
-		if err := t.queryRow(ctx, `SELECT data FROM contact_import_chunks WHERE import_id = ? AND seq = 0`, id).Scan(&data); err != nil {
+		if s.dialect == sqlite {
+			if data, err = s.uploadHead(ctx, id, importChunkSize, importHeadSize); err != nil {
+				return err
+			}
+		} else if err := t.queryRow(ctx, `SELECT data FROM contact_import_chunks WHERE import_id = ? AND seq = 0`, id).Scan(&data); err != nil {
 			return err
 		}
 		if p.Header, p.Rows, err = readPreview(data[:min(len(data), importHeadSize)], previewRows); err != nil {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -30,8 +32,7 @@ import (
 type ImportWorker struct {
 	s  *Store
 	id string
-	// BatchRows is the number of rows per transaction (default 20000 on SQLite,
-	// 5000 on PostgreSQL). On SQLite a transaction is written in statements of
+	// BatchRows is the number of rows per transaction (default 20000). On SQLite a transaction is written in statements of
 	// at most 1000 rows, parsed as it goes, so memory does not grow with it.
 	BatchRows int
 	// Lease is how long a claim lasts without renewal (default 2 minutes); every
@@ -51,9 +52,6 @@ type ImportWorker struct {
 // NewImportWorker returns a worker for the store's imports.
 func (s *Store) NewImportWorker() *ImportWorker {
 	batch := 20000
-	if s.dialect == postgres {
-		batch = 5000
-	}
 	return &ImportWorker{s: s, id: secret.NewID("wrk", time.Now()), BatchRows: batch, Lease: 2 * time.Minute, Poll: time.Second, Logger: s.cfg.Logger}
 }
 
@@ -183,15 +181,16 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 	job := &importJob{w: w, imp: imp, accountID: accountID}
 	if w.s.dialect == sqlite {
 		// The writer is one connection, so the setting holds for the import's
-		// transactions; shrinking the cache afterwards gives the memory back.
-		mb := w.s.cfg.ImportCacheMB
-		if mb <= 0 {
-			mb = 256
+		// transactions; shrinking the cache afterwards gives the memory back. By
+		// default the cache stays as it is: an import appends to its B-trees, so
+		// their ends are all it touches, and a large cache costs more to fill and
+		// to free (page by page) than it saves.
+		if mb := w.s.cfg.ImportCacheMB; mb > 0 {
+			if _, err := w.s.write.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(mb*1024)); err != nil {
+				return err
+			}
+			defer w.s.write.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -32000")
 		}
-		if _, err := w.s.write.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(mb*1024)); err != nil {
-			return err
-		}
-		defer w.s.write.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -32000")
 		if job.stmts, err = w.s.prepareImportStmts(ctx); err != nil {
 			return err
 		}
@@ -207,7 +206,15 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 			return err
 		}
 	}
-	header, dataStart, comma, err := readImportHeader(w.s.chunkReader(ctx, id, imp.ChunkSize, 0), imp.Mapping)
+	head, err := w.s.uploadReader(ctx, id, imp.ChunkSize, 0)
+	if err != nil {
+		if errors.Is(err, errUploadGone) {
+			return job.fail(ctx, sb.ErrorMessage(err))
+		}
+		return err
+	}
+	header, dataStart, comma, err := readImportHeader(head, imp.Mapping)
+	head.Close()
 	if err != nil {
 		if sb.ErrorCode(err) == sb.ECodeInternal {
 			return err
@@ -216,7 +223,15 @@ func (w *ImportWorker) process(ctx context.Context, id string) error {
 	}
 	job.fields, _ = sb.ImportColumns(header, imp.Mapping)
 	offset := max(imp.ReadOffset, dataStart)
-	cr := csv.NewReader(w.s.chunkReader(ctx, id, imp.ChunkSize, offset))
+	body, err := w.s.uploadReader(ctx, id, imp.ChunkSize, offset)
+	if err != nil {
+		if errors.Is(err, errUploadGone) {
+			return job.fail(ctx, sb.ErrorMessage(err))
+		}
+		return err
+	}
+	defer body.Close()
+	cr := csv.NewReader(body)
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
@@ -306,8 +321,11 @@ func (j *importJob) read(ctx context.Context, cr *csv.Reader, offset, rowsRead i
 }
 
 type importJob struct {
-	stmts     *importStmts
-	conn      *sql.Conn // PostgreSQL only
+	stmts *importStmts
+	conn  *sql.Conn // PostgreSQL only
+	// staged (PostgreSQL) is set once a chunk of the import met phones the
+	// workspace had: the next chunks go through the staging table at once.
+	staged    bool
 	w         *ImportWorker
 	imp       *importRow
 	accountID string
@@ -470,6 +488,9 @@ func (j *importJob) write(ctx context.Context, first parsedBatch, more <-chan pa
 	})
 	if err == nil {
 		j.w.s.observer().ImportRows(imported, rejected)
+		if eof {
+			j.w.s.removeUploadFile(imp.ID)
+		}
 	}
 	return eof, err
 }
@@ -513,7 +534,7 @@ func (j *importJob) writeChunk(ctx context.Context, t *tx, batch []importRecord)
 	slices.SortFunc(merged, func(a, b sb.Contact) int { return strings.Compare(a.Phone, b.Phone) })
 	var up upsertCounts
 	if j.conn != nil {
-		up, err = t.upsertContactsCopy(ctx, j.conn, imp.WorkspaceID, imp.ID, merged, imp.Tags)
+		up, err = t.upsertContactsCopy(ctx, j.conn, imp.WorkspaceID, imp.ID, merged, imp.Tags, &j.staged)
 	} else {
 		up, err = t.upsertContacts(ctx, j.stmts, imp.WorkspaceID, imp.ID, merged, imp.Tags)
 	}
@@ -530,7 +551,7 @@ func (j *importJob) writeChunk(ctx context.Context, t *tx, batch []importRecord)
 // fail ends an import with an error a person can act on.
 func (j *importJob) fail(ctx context.Context, msg string) error {
 	imp := j.imp
-	return j.w.s.update(ctx, func(t *tx) error {
+	err := j.w.s.update(ctx, func(t *tx) error {
 		res, err := t.exec(ctx, `UPDATE contact_imports SET status = 'failed', error = ?, updated_at = ?, completed_at = ?, lease_owner = NULL, locked_until = NULL
 			WHERE workspace_id = ? AND id = ? AND lease_owner = ? AND status = 'running'`, msg, t.now.UnixMicro(), t.now.UnixMicro(), imp.WorkspaceID, imp.ID, j.w.id)
 		if err != nil {
@@ -544,6 +565,10 @@ func (j *importJob) fail(ctx context.Context, msg string) error {
 		}
 		return t.audit(ctx, imp.actor(), imp.WorkspaceID, j.accountID, "contacts.imported", imp.ID, map[string]any{"status": sb.ImportFailed, "error": msg})
 	})
+	if err == nil {
+		j.w.s.removeUploadFile(imp.ID)
+	}
+	return err
 }
 
 // actor is who started the import, for the audit log.
@@ -568,86 +593,174 @@ type upsertCounts struct {
 }
 
 // upsertContacts inserts contacts or, for a phone the workspace has, updates the
-// non-empty fields; then gives each its own tags and the import's.
+// non-empty fields; each gets its own tags and the import's. The contacts are
+// inserted with ids made here, ON CONFLICT DO NOTHING: when every row of a
+// statement was inserted (a new phone, the common case) nothing is read back. The
+// phones a statement did not insert are then read, and those contacts updated
+// one by one: SQLite has one writer, so nothing changes in between.
 func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID, importID string, cs []sb.Contact, common []string) (upsertCounts, error) {
 	var uc upsertCounts
 	now := t.now.UnixMicro()
-	idByPhone := make(map[string]string, len(cs))
+	var tagRows []contactTag
+	args := make([]any, 0, min(len(cs), upsertRows)*11)
 	for lo := 0; lo < len(cs); {
 		n := stmtRows(len(cs)-lo, upsertRows)
 		part := cs[lo : lo+n]
 		lo += n
-		args := make([]any, 0, len(part)*10)
-		newIDs := make(map[string]bool, len(part))
+		args = args[:0]
 		for i := range part {
 			c := &part[i]
-			id := secret.NewID("con", t.now)
-			newIDs[id] = true
-			args = append(args, id, workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now, importID)
+			c.ID = secret.NewID("con", t.now)
+			c.Tags = unionTags(common, c.Tags)
+			args = append(args, c.ID, workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now, importID, sortedTagsJSON(c.Tags))
 		}
-		var rows *sql.Rows
+		var res sql.Result
 		var err error
 		if stmts != nil {
-			rows, err = t.tx.StmtContext(ctx, stmts.upsert[n]).QueryContext(ctx, args...)
+			res, err = t.tx.StmtContext(ctx, stmts.insert[n]).ExecContext(ctx, args...)
 		} else {
-			rows, err = t.query(ctx, upsertSQL(n), args...)
+			res, err = t.exec(ctx, insertContactsSQL(n), args...)
 		}
 		if err != nil {
 			return uc, err
 		}
-		for rows.Next() {
-			var id, phone string
-			var by sql.NullString
-			if err := rows.Scan(&id, &phone, &by); err != nil {
-				rows.Close()
-				return uc, err
-			}
-			idByPhone[phone] = id
-			switch {
-			case newIDs[id]:
-			case by.Valid && by.String == importID:
-				uc.ownEarlier++
-			default:
-				uc.updated++
-			}
+		inserted, err := res.RowsAffected()
+		if err != nil {
+			return uc, err
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if inserted == int64(n) {
+			for i := range part {
+				for _, tag := range part[i].Tags {
+					tagRows = append(tagRows, contactTag{tag, part[i].ID})
+				}
+			}
+			continue
+		}
+		if tagRows, err = t.mergeExisting(ctx, workspaceID, importID, part, tagRows, &uc); err != nil {
 			return uc, err
 		}
 	}
-	args := make([]any, 0, len(cs)*(len(common)+1)*3)
-	for i := range cs {
-		id, ok := idByPhone[cs[i].Phone]
-		if !ok {
-			return uc, fmt.Errorf("store: upsert returned no id for a contact")
+	// In (tag, id) order: each tag's entries are appended at its end of the index.
+	slices.SortStableFunc(tagRows, func(a, b contactTag) int { return strings.Compare(a.tag, b.tag) })
+	targs := make([]any, 0, min(len(tagRows), tagRows0)*3)
+	for lo := 0; lo < len(tagRows); {
+		n := stmtRows(len(tagRows)-lo, tagRows0)
+		targs = targs[:0]
+		for _, r := range tagRows[lo : lo+n] {
+			targs = append(targs, workspaceID, r.tag, r.id)
 		}
-		seen := map[string]bool{}
-		for _, list := range [][]string{common, cs[i].Tags} {
-			for _, tag := range list {
-				if seen[tag] {
-					continue
-				}
-				seen[tag] = true
-				args = append(args, workspaceID, id, tag)
-			}
-		}
-	}
-	for lo := 0; lo < len(args); {
-		n := stmtRows((len(args)-lo)/3, tagRows)
-		part := args[lo : lo+n*3]
-		lo += n * 3
+		lo += n
 		var err error
 		if stmts != nil {
-			_, err = t.tx.StmtContext(ctx, stmts.tags[n]).ExecContext(ctx, part...)
+			_, err = t.tx.StmtContext(ctx, stmts.tags[n]).ExecContext(ctx, targs...)
 		} else {
-			_, err = t.exec(ctx, tagsSQL(n), part...)
+			_, err = t.exec(ctx, tagsSQL(n), targs...)
 		}
 		if err != nil {
 			return uc, err
 		}
 	}
 	return uc, nil
+}
+
+// contactTag is an entry of the tag index.
+type contactTag struct{ tag, id string }
+
+// mergeExisting finishes a statement of upsertContacts that did not insert every
+// row: the contacts whose phone was there get the rows' non-empty fields and tags.
+func (t *tx) mergeExisting(ctx context.Context, workspaceID, importID string, part []sb.Contact, tagRows []contactTag, uc *upsertCounts) ([]contactTag, error) {
+	byPhone := make(map[string]*sb.Contact, len(part))
+	args := make([]any, 0, len(part)+1)
+	args = append(args, workspaceID)
+	for i := range part {
+		byPhone[part[i].Phone] = &part[i]
+		args = append(args, part[i].Phone)
+	}
+	rows, err := t.query(ctx, `SELECT id, phone, import_id, first_name, last_name, email, company, tags FROM contacts
+		WHERE workspace_id = ? AND phone IN (`+placeholders(len(part))+`)`, args...)
+	if err != nil {
+		return tagRows, err
+	}
+	type existing struct {
+		sb.Contact
+		importID sql.NullString
+		tags     string
+	}
+	var found []existing
+	for rows.Next() {
+		var e existing
+		if err := rows.Scan(&e.ID, &e.Phone, &e.importID, &e.FirstName, &e.LastName, &e.Email, &e.Company, &e.tags); err != nil {
+			rows.Close()
+			return tagRows, err
+		}
+		found = append(found, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return tagRows, err
+	}
+	if len(found) != len(part) {
+		return tagRows, fmt.Errorf("store: import found %d of %d contacts after inserting them", len(found), len(part))
+	}
+	for _, e := range found {
+		c := byPhone[e.Phone]
+		if e.ID == c.ID { // inserted by this statement
+			for _, tag := range c.Tags {
+				tagRows = append(tagRows, contactTag{tag, c.ID})
+			}
+			continue
+		}
+		if e.importID.Valid && e.importID.String == importID {
+			uc.ownEarlier++
+		} else {
+			uc.updated++
+		}
+		for _, f := range [][2]*string{{&e.FirstName, &c.FirstName}, {&e.LastName, &c.LastName}, {&e.Email, &c.Email}, {&e.Company, &c.Company}} {
+			if *f[1] != "" {
+				*f[0] = *f[1]
+			}
+		}
+		had, err := parseTags(e.tags)
+		if err != nil {
+			return tagRows, err
+		}
+		tags := unionTags(had, c.Tags)
+		for _, tag := range tags {
+			if !slices.Contains(had, tag) {
+				tagRows = append(tagRows, contactTag{tag, e.ID})
+			}
+		}
+		if _, err := t.exec(ctx, `UPDATE contacts SET first_name = ?, last_name = ?, email = ?, company = ?, tags = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
+			e.FirstName, e.LastName, e.Email, e.Company, sortedTagsJSON(tags), t.now.UnixMicro(), workspaceID, e.ID); err != nil {
+			return tagRows, err
+		}
+	}
+	return tagRows, nil
+}
+
+// sortedTagsJSON is tagsJSON of tags already sorted and without repeats.
+func sortedTagsJSON(tags []string) string {
+	if len(tags) == 0 {
+		return "[]"
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, tag := range tags {
+		for k := 0; k < len(tag); k++ {
+			if c := tag[k]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+				out, _ := json.Marshal(tags)
+				return string(out)
+			}
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(tag)
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // stmtRows is how many of left rows the next multi-row statement takes: full, a
@@ -750,54 +863,119 @@ const upsertSet = `ON CONFLICT (workspace_id, phone) DO UPDATE SET
 	updated_at = excluded.updated_at`
 
 // createImportStage is PostgreSQL's staging table for one batch of an import: a
-// temporary table of the connection, emptied by every commit.
-const createImportStage = `CREATE TEMPORARY TABLE IF NOT EXISTS contact_import_stage (
+// temporary table of the connection, emptied by every commit. tags is the JSON
+// array the contact row stores.
+const createImportStage = `CREATE TEMPORARY TABLE IF NOT EXISTS contact_import_batch (
 	id TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL, phone TEXT NOT NULL,
-	email TEXT NOT NULL, company TEXT NOT NULL, tags TEXT[] NOT NULL) ON COMMIT DELETE ROWS`
+	email TEXT NOT NULL, company TEXT NOT NULL, tags TEXT NOT NULL) ON COMMIT DELETE ROWS`
 
 // upsertContactsCopy is upsertContacts for PostgreSQL: the batch goes to the
-// staging table with COPY, then one statement upserts the contacts in phone order
-// and gives each its tags (the import's and its own).
-func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID, importID string, cs []sb.Contact, common []string) (upsertCounts, error) {
+// staging table with COPY, then one INSERT … SELECT … ON CONFLICT DO NOTHING adds
+// the contacts in phone order. When it added them all (new phones, the common
+// case) their tag entries are copied straight into contact_tags. Otherwise the
+// rows it did not add are upserted, merging fields and tags into the contacts
+// that have their phones, and the tag entries are added from the staging table.
+func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID, importID string, cs []sb.Contact, common []string, staged *bool) (upsertCounts, error) {
 	var uc upsertCounts
 	if len(cs) == 0 {
 		return uc, nil
 	}
-	tags := make([]string, 0, len(common)+4)
+	for i := range cs {
+		cs[i].ID = secret.NewID("con", t.now)
+		cs[i].Tags = unionTags(common, cs[i].Tags)
+	}
+	now := t.now.UnixMicro()
+	copyTags := func() error {
+		var tagRows [][]any
+		for i := range cs {
+			for _, tag := range cs[i].Tags {
+				tagRows = append(tagRows, []any{workspaceID, tag, cs[i].ID})
+			}
+		}
+		slices.SortStableFunc(tagRows, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
+		return conn.Raw(func(driverConn any) error {
+			pc := driverConn.(*stdlib.Conn).Conn()
+			_, err := pc.CopyFrom(ctx, pgx.Identifier{"contact_tags"}, []string{"workspace_id", "tag", "contact_id"}, pgx.CopyFromRows(tagRows))
+			return err
+		})
+	}
+	if !*staged {
+		// Every phone new (a first import into the workspace, the common case):
+		// COPY the contacts straight into contacts, in phone order, under a
+		// savepoint. The unique index on (workspace_id, phone) refuses a phone the
+		// workspace has, and the chunk goes through the staging table instead.
+		if _, err := t.exec(ctx, `SAVEPOINT contact_import_copy`); err != nil {
+			return uc, err
+		}
+		err := conn.Raw(func(driverConn any) error {
+			pc := driverConn.(*stdlib.Conn).Conn()
+			_, err := pc.CopyFrom(ctx, pgx.Identifier{"contacts"},
+				[]string{"id", "workspace_id", "first_name", "last_name", "phone", "email", "company", "created_at", "updated_at", "import_id", "tags"},
+				pgx.CopyFromSlice(len(cs), func(i int) ([]any, error) {
+					c := &cs[i]
+					return []any{c.ID, workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now, importID, sortedTagsJSON(c.Tags)}, nil
+				}))
+			return err
+		})
+		if err == nil {
+			if _, err := t.exec(ctx, `RELEASE SAVEPOINT contact_import_copy`); err != nil {
+				return uc, err
+			}
+			return uc, copyTags()
+		}
+		if !isUniqueViolation(err) {
+			return uc, err
+		}
+		if _, err := t.exec(ctx, `ROLLBACK TO SAVEPOINT contact_import_copy`); err != nil {
+			return uc, err
+		}
+		*staged = true
+	}
 	err := conn.Raw(func(driverConn any) error {
 		pc := driverConn.(*stdlib.Conn).Conn()
-		_, err := pc.CopyFrom(ctx, pgx.Identifier{"contact_import_stage"},
+		_, err := pc.CopyFrom(ctx, pgx.Identifier{"contact_import_batch"},
 			[]string{"id", "first_name", "last_name", "phone", "email", "company", "tags"},
 			pgx.CopyFromSlice(len(cs), func(i int) ([]any, error) {
 				c := &cs[i]
-				tags = tags[:0]
-				for _, list := range [][]string{common, c.Tags} {
-					for _, tag := range list {
-						if !slices.Contains(tags, tag) {
-							tags = append(tags, tag)
-						}
-					}
-				}
-				return []any{secret.NewID("con", t.now), c.FirstName, c.LastName, c.Phone, c.Email, c.Company, tags}, nil
+				return []any{c.ID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, sortedTagsJSON(c.Tags)}, nil
 			}))
 		return err
 	})
 	if err != nil {
 		return uc, err
 	}
-	now := t.now.UnixMicro()
+	res, err := t.exec(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id, tags)
+		SELECT id, ?, first_name, last_name, phone, email, company, ?, ?, ?, tags FROM contact_import_batch ORDER BY phone
+		ON CONFLICT (workspace_id, phone) DO NOTHING`, workspaceID, now, now, importID)
+	if err != nil {
+		return uc, err
+	}
+	inserted, err := res.RowsAffected()
+	if err != nil {
+		return uc, err
+	}
+	if inserted == int64(len(cs)) {
+		return uc, copyTags()
+	}
 	err = t.queryRow(ctx, `WITH up AS (
-			INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id)
-			SELECT id, ?, first_name, last_name, phone, email, company, ?, ?, ? FROM contact_import_stage ORDER BY phone
-			`+upsertSet+`
-			RETURNING id, phone, import_id),
-		tg AS (INSERT INTO contact_tags (workspace_id, contact_id, tag)
-			SELECT ?, up.id, tg.tag FROM up JOIN contact_import_stage st ON st.phone = up.phone CROSS JOIN LATERAL unnest(st.tags) AS tg(tag)
-			ON CONFLICT DO NOTHING)
+			INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id, tags)
+			SELECT id, ?, first_name, last_name, phone, email, company, ?, ?, ?, tags FROM contact_import_batch st
+			WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.workspace_id = ? AND c.id = st.id) ORDER BY phone
+			`+upsertSet+`,
+			tags = (SELECT COALESCE(json_agg(x.t ORDER BY x.t COLLATE "C"), '[]')::text FROM
+				(SELECT jsonb_array_elements_text(contacts.tags::jsonb) UNION SELECT jsonb_array_elements_text(excluded.tags::jsonb)) x(t))
+			RETURNING id, phone, import_id)
 		SELECT COUNT(*) FILTER (WHERE up.id <> st.id AND up.import_id IS DISTINCT FROM ?),
 			COUNT(*) FILTER (WHERE up.id <> st.id AND up.import_id = ?)
-		FROM up JOIN contact_import_stage st ON st.phone = up.phone`,
+		FROM up JOIN contact_import_batch st ON st.phone = up.phone`,
 		workspaceID, now, now, importID, workspaceID, importID, importID).Scan(&uc.updated, &uc.ownEarlier)
+	if err != nil {
+		return uc, err
+	}
+	_, err = t.exec(ctx, `INSERT INTO contact_tags (workspace_id, tag, contact_id)
+		SELECT ?, tg.tag, c.id FROM contact_import_batch st JOIN contacts c ON c.workspace_id = ? AND c.phone = st.phone
+		CROSS JOIN LATERAL jsonb_array_elements_text(st.tags::jsonb) AS tg(tag)
+		ORDER BY 2, 3 ON CONFLICT DO NOTHING`, workspaceID, workspaceID)
 	return uc, err
 }
 
@@ -805,9 +983,11 @@ func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID
 // removed: its process died while receiving it.
 const abandonedUpload = 24 * time.Hour
 
-// removeAbandonedUploads deletes uploads that never finished.
+// removeAbandonedUploads deletes uploads that never finished, and on SQLite the
+// files of imports that no longer wait for them (a crash between an import's end
+// and the removal of its file).
 func (s *Store) removeAbandonedUploads(ctx context.Context) error {
-	return s.update(ctx, func(t *tx) error {
+	err := s.update(ctx, func(t *tx) error {
 		cutoff := t.now.Add(-abandonedUpload).UnixMicro()
 		if _, err := t.exec(ctx, `DELETE FROM contact_import_chunks WHERE import_id IN
 			(SELECT id FROM contact_imports WHERE status = 'uploading' AND created_at < ?)`, cutoff); err != nil {
@@ -816,38 +996,59 @@ func (s *Store) removeAbandonedUploads(ctx context.Context) error {
 		_, err := t.exec(ctx, `DELETE FROM contact_imports WHERE status = 'uploading' AND created_at < ?`, cutoff)
 		return err
 	})
+	if err != nil || s.dialect != sqlite {
+		return err
+	}
+	entries, err := os.ReadDir(s.uploadDir())
+	if err != nil {
+		return nil // no uploads yet
+	}
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".csv")
+		if !ok {
+			continue
+		}
+		var waiting int
+		if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contact_imports WHERE id = ? AND status IN ('uploading', 'queued', 'running')`, id).Scan(&waiting); err != nil {
+			return err
+		}
+		if waiting == 0 {
+			os.Remove(filepath.Join(s.uploadDir(), e.Name()))
+		}
+	}
+	return nil
 }
 
 // Rows per multi-row statement of the SQLite import path (powers of two: see
 // stmtRows).
 const (
 	upsertRows = 512
-	tagRows    = 1024
+	tagRows0   = 1024
 )
 
-func upsertSQL(n int) string {
-	return `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id)
-		VALUES ` + rowsOf(n, 10) + ` ` + upsertSet + ` RETURNING id, phone, import_id`
+func insertContactsSQL(n int) string {
+	return `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id, tags)
+		VALUES ` + rowsOf(n, 11) + ` ON CONFLICT (workspace_id, phone) DO NOTHING`
 }
 
 func tagsSQL(n int) string {
-	return `INSERT INTO contact_tags (workspace_id, contact_id, tag) VALUES ` + rowsOf(n, 3) + ` ON CONFLICT DO NOTHING`
+	return `INSERT INTO contact_tags (workspace_id, tag, contact_id) VALUES ` + rowsOf(n, 3) + ` ON CONFLICT DO NOTHING`
 }
 
 // importStmts are the statements of the SQLite import path, by rows, prepared once
 // per import instead of once per batch: the writer is a single connection, so they
 // stay prepared on it for every batch's transaction.
 type importStmts struct {
-	upsert, tags map[int]*sql.Stmt
+	insert, tags map[int]*sql.Stmt
 }
 
 func (s *Store) prepareImportStmts(ctx context.Context) (*importStmts, error) {
-	st := &importStmts{upsert: map[int]*sql.Stmt{}, tags: map[int]*sql.Stmt{}}
+	st := &importStmts{insert: map[int]*sql.Stmt{}, tags: map[int]*sql.Stmt{}}
 	for _, k := range []struct {
 		m    map[int]*sql.Stmt
 		full int
 		sql  func(int) string
-	}{{st.upsert, upsertRows, upsertSQL}, {st.tags, tagRows, tagsSQL}} {
+	}{{st.insert, upsertRows, insertContactsSQL}, {st.tags, tagRows0, tagsSQL}} {
 		for n := 1; n <= k.full; n *= 2 {
 			stmt, err := s.write.PrepareContext(ctx, k.sql(n))
 			if err != nil {
@@ -861,7 +1062,7 @@ func (s *Store) prepareImportStmts(ctx context.Context) (*importStmts, error) {
 }
 
 func (st *importStmts) close() {
-	for _, m := range []map[int]*sql.Stmt{st.upsert, st.tags} {
+	for _, m := range []map[int]*sql.Stmt{st.insert, st.tags} {
 		for _, stmt := range m {
 			stmt.Close()
 		}

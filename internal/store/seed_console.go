@@ -33,15 +33,17 @@ func (s *Store) SeedCallsForTest(ctx context.Context, workspaceID string, n int,
 func (s *Store) SeedManyContactsForTest(ctx context.Context, workspaceID string, n int, nowUS int64) error {
 	var contacts, tags string
 	if s.dialect == postgres {
-		contacts = `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
-			SELECT 'con_seed_' || lpad(i::text, 10, '0'), $1, 'Person ' || i, 'Seed', '+1555' || lpad(i::text, 7, '0'), '', 'Acme', $2::bigint, $2::bigint
+		contacts = `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, tags)
+			SELECT 'con_seed_' || lpad(i::text, 10, '0'), $1, 'Person ' || i, 'Seed', '+1555' || lpad(i::text, 7, '0'), '', 'Acme', $2::bigint, $2::bigint,
+				CASE WHEN i % 10 = 0 THEN '["vip"]' ELSE '[]' END
 			FROM generate_series(0, $3::bigint - 1) AS i`
 		tags = `INSERT INTO contact_tags (workspace_id, contact_id, tag)
 			SELECT $1, 'con_seed_' || lpad(i::text, 10, '0'), 'vip' FROM generate_series(0, $2::bigint - 1, 10) AS i`
 	} else {
 		contacts = `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < ?3)
-			INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at)
-			SELECT 'con_seed_' || printf('%010d', i), ?1, 'Person ' || i, 'Seed', '+1555' || printf('%07d', i), '', 'Acme', ?2, ?2 FROM seq`
+			INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, tags)
+			SELECT 'con_seed_' || printf('%010d', i), ?1, 'Person ' || i, 'Seed', '+1555' || printf('%07d', i), '', 'Acme', ?2, ?2,
+				CASE WHEN i % 10 = 0 THEN '["vip"]' ELSE '[]' END FROM seq`
 		tags = `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 10 FROM seq WHERE i + 10 < ?2)
 			INSERT INTO contact_tags (workspace_id, contact_id, tag) SELECT ?1, 'con_seed_' || printf('%010d', i), 'vip' FROM seq`
 	}

@@ -63,8 +63,8 @@ type Config struct {
 	// without one of their own (serve --dev: the simulated engine).
 	DefaultEngineURL    string
 	DefaultEngineSecret string
-	// ImportCacheMB is SQLite's page cache while a contact import runs (default
-	// 256): a large import spills to temporary files with the usual 32 MB.
+	// ImportCacheMB, when positive, is SQLite's page cache while a contact import
+	// runs; by default an import keeps the usual 32 MB (see importworker.go).
 	ImportCacheMB int
 	// Observer hears of reported calls and imported rows, for metrics; nil is none.
 	Observer Observer

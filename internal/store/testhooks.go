@@ -19,12 +19,16 @@ func (s *Store) SeedContactsForTest(ctx context.Context, workspaceID, tag string
 		for i := 0; i < n; i++ {
 			id := secret.NewID("con", t.now)
 			phone := fmt.Sprintf("+1555%07d", have+int64(i))
-			if _, err := t.exec(ctx, `INSERT INTO contacts (id, workspace_id, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-				id, workspaceID, phone, t.now.UnixMicro(), t.now.UnixMicro()); err != nil {
+			var tags []string
+			if tag != "" {
+				tags = []string{tag}
+			}
+			if _, err := t.exec(ctx, `INSERT INTO contacts (id, workspace_id, phone, created_at, updated_at, tags) VALUES (?, ?, ?, ?, ?, ?)`,
+				id, workspaceID, phone, t.now.UnixMicro(), t.now.UnixMicro(), tagsJSON(tags)); err != nil {
 				return err
 			}
 			if tag != "" {
-				if _, err := t.exec(ctx, `INSERT INTO contact_tags (workspace_id, contact_id, tag) VALUES (?, ?, ?)`, workspaceID, id, tag); err != nil {
+				if _, err := t.exec(ctx, `INSERT INTO contact_tags (workspace_id, tag, contact_id) VALUES (?, ?, ?)`, workspaceID, tag, id); err != nil {
 					return err
 				}
 			}
