@@ -120,6 +120,9 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 			return nil, false, err
 		}
 	}
+	if s.dialect == sqlite {
+		return s.reportCallSQLite(ctx, actor, workspaceID, &in, transcript) // callsqlite.go: group commit
+	}
 	for attempt := 0; ; attempt++ {
 		var out *sb.Call
 		created := false

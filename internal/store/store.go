@@ -99,6 +99,12 @@ type Store struct {
 	// (hot.go).
 	hot sync.Map
 
+	// group queues call reports for SQLite's writer, to commit them in batches
+	// (groupcommit.go); hookless caches the workspaces without webhooks
+	// (callsqlite.go). Both only on SQLite.
+	group    groupCommit
+	hookless sync.Map
+
 	// importWake wakes this process's import workers when an import is queued
 	// (importwake.go).
 	importWake importWaker

@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Group commit on SQLite (issue 15). SQLite has one writer: every write
+// transaction runs on one connection, one after another, and each COMMIT writes
+// the pages it dirtied to the WAL (the account's, the workspace's, the aggregates'
+// pages, the same for every report of a workspace). groupUpdate lets concurrent
+// callers share one transaction: the first caller to find the writer idle becomes
+// the leader, takes every request queued at that moment (up to maxGroupBatch),
+// runs each inside its own SAVEPOINT, commits once, and only then answers each
+// caller. A request that fails rolls back to its savepoint and gets its own error;
+// the others are unaffected. If the COMMIT fails, every request that had succeeded
+// gets the commit's error: nobody hears of a change before it is durable (as
+// durable as a lone transaction's: the same pragmas). The leader then hands the
+// writer to the oldest waiting request, which leads the next batch, so a caller
+// waits for at most its own batch and the one before it.
+//
+// A batch of one runs exactly as update runs it (no savepoint), so a lone
+// reporter pays nothing for this. PostgreSQL, whose writers are many, never
+// groups: groupUpdate is update there.
+//
+// The caller's fn must be a complete transaction body, as for update, whose
+// effects outside the database (observer, in-process wake-ups) are left to the
+// caller after groupUpdate returns, i.e. after the commit.
+
+// maxGroupBatch bounds a batch, and so the wait of its last caller.
+const maxGroupBatch = 64
+
+// groupReq is one caller's transaction body and, once answered, its result.
+type groupReq struct {
+	ctx      context.Context
+	fn       func(*tx) error
+	err      error
+	panicked any
+	// next receives false when the request is answered, true when its caller
+	// is to lead the next batch (the request is then still queued, first).
+	next chan bool
+}
+
+// groupCommit is the queue of requests waiting for SQLite's writer.
+type groupCommit struct {
+	mu      sync.Mutex
+	queue   []*groupReq
+	leading bool // a leader is running a batch; it hands over or clears this
+	// grouped counts the requests run in batches of more than one (tests).
+	grouped atomic.Int64
+}
+
+// groupUpdate runs fn in a write transaction shared with concurrent callers on
+// SQLite (see above), in update's own on PostgreSQL.
+func (s *Store) groupUpdate(ctx context.Context, fn func(*tx) error) error {
+	if s.dialect != sqlite {
+		return s.update(ctx, fn)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	g := &s.group
+	r := &groupReq{ctx: ctx, fn: fn, next: make(chan bool, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, r)
+	if g.leading {
+		g.mu.Unlock()
+		// The caller waits even if its context ends meanwhile: its request may be
+		// in the batch being committed, and its answer must say whether it was.
+		if lead := <-r.next; !lead {
+			return r.result()
+		}
+	} else {
+		g.leading = true
+		g.mu.Unlock()
+	}
+	// This caller leads: its request is first in the queue (a leader clears
+	// leading only with the queue empty, and hands over to the queue's head).
+	g.mu.Lock()
+	n := min(len(g.queue), maxGroupBatch)
+	batch := make([]*groupReq, n)
+	copy(batch, g.queue)
+	g.queue = append(g.queue[:0], g.queue[n:]...)
+	g.mu.Unlock()
+
+	s.runGroup(batch)
+
+	g.mu.Lock()
+	if len(g.queue) > 0 {
+		g.queue[0].next <- true
+	} else {
+		g.leading = false
+	}
+	g.mu.Unlock()
+	for _, o := range batch[1:] {
+		o.next <- false
+	}
+	return r.result()
+}
+
+// result returns the request's answer, panicking again in its caller's goroutine
+// if its fn panicked in the leader's.
+func (r *groupReq) result() error {
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.err
+}
+
+// runGroup runs a batch and sets each request's result; it answers nobody.
+func (s *Store) runGroup(batch []*groupReq) {
+	live := make([]*groupReq, 0, len(batch))
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	if len(live) == 1 {
+		r := live[0]
+		func() {
+			defer func() { r.panicked = recover() }()
+			r.err = s.update(r.ctx, r.fn)
+		}()
+		return
+	}
+	// The batch's own statements use a context that no caller can cancel: an
+	// interrupted statement could roll the whole transaction back. Each body still
+	// runs with its caller's context.
+	bg := context.Background()
+	fail := func(err error) {
+		for _, r := range live {
+			if r.err == nil && r.panicked == nil {
+				r.err = err
+			}
+		}
+	}
+	// The batch holds the writer's connection from BEGIN to the end, so that no
+	// other transaction can find it mid-transaction after a failed COMMIT.
+	conn, err := s.write.Conn(bg)
+	if err != nil {
+		fail(fmt.Errorf("store: begin: %w", err))
+		return
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(bg, nil)
+	if err != nil {
+		fail(fmt.Errorf("store: begin: %w", err))
+		return
+	}
+	s.group.grouped.Add(int64(len(live)))
+	for _, r := range live {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		if _, err := sqlTx.ExecContext(bg, `SAVEPOINT grp`); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("store: savepoint: %w", err))
+			return
+		}
+		t := &tx{tx: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: true}
+		func() {
+			defer func() { r.panicked = recover() }()
+			r.err = r.fn(t)
+		}()
+		if r.err != nil || r.panicked != nil {
+			if r.err == nil {
+				r.err = errors.New("store: panic in a grouped transaction") // replaced by the panic for its caller
+			}
+			// Only this request's changes go. If SQLite already rolled the whole
+			// transaction back (an I/O error, say), the savepoint is gone: the
+			// batch fails as one.
+			if _, err := sqlTx.ExecContext(bg, `ROLLBACK TO grp`); err != nil {
+				sqlTx.Rollback()
+				fail(fmt.Errorf("store: rollback to savepoint: %w", err))
+				return
+			}
+		}
+		if _, err := sqlTx.ExecContext(bg, `RELEASE grp`); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("store: release savepoint: %w", err))
+			return
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		fail(fmt.Errorf("store: commit: %w", err))
+		// A COMMIT refused for a deferred constraint leaves SQLite's transaction
+		// open on the writer's one connection: end it (an error when there is none).
+		conn.ExecContext(bg, `ROLLBACK`)
+	}
+}

@@ -1,0 +1,227 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/storetest"
+	sb "github.com/switchboard/switchboard/internal/switchboard"
+)
+
+// Group commit on SQLite (groupcommit.go): requests that queue while the writer
+// is busy run as one transaction, each in its own savepoint.
+
+// inOneBatch holds the writer, starts each of fns in its own goroutine, waits
+// until all of them are queued, then lets them run: they form one batch. It
+// returns their errors, in order.
+func inOneBatch(t *testing.T, s *store.Store, fns ...func() error) []error {
+	t.Helper()
+	ctx := context.Background()
+	queued, release, held := s.HoldWriterForTest(ctx)
+	errs := make([]chan error, len(fns))
+	for i, fn := range fns {
+		errs[i] = make(chan error, 1)
+		go func() { errs[i] <- fn() }()
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for queued() < len(fns) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d requests queued", queued(), len(fns))
+		}
+		time.Sleep(time.Millisecond) // polling the queue
+	}
+	before := s.GroupedForTest()
+	release()
+	if err := <-held; err != nil {
+		t.Fatalf("held transaction: %v", err)
+	}
+	out := make([]error, len(fns))
+	for i := range fns {
+		out[i] = <-errs[i]
+	}
+	if got := s.GroupedForTest() - before; got != int64(len(fns)) {
+		t.Fatalf("%d requests ran grouped, want the %d in one batch", got, len(fns))
+	}
+	return out
+}
+
+// A report that fails after its call's INSERT (an unknown dispatch) rolls back
+// only its own savepoint: the other reports of its batch are recorded and
+// debited, and it leaves nothing behind.
+func TestGroupCommitFailingReportAffectsNoOther(t *testing.T) {
+	s := storetest.Open(t, "sqlite", storetest.Options{}, storetest.NewClock())
+	ctx := context.Background()
+	actor, acct, ws := owner(t, s)
+	grant(t, s, acct, 100)
+	bad := callIn("gc-bad", callStart, 60)
+	bad.DispatchID = ptr("att_unknown")
+	var good1, good2 *sb.Call
+	errs := inOneBatch(t, s,
+		func() (err error) {
+			good1, _, err = s.ReportCall(ctx, actor, ws, callIn("gc-1", callStart, 60))
+			return
+		},
+		func() error { _, _, err := s.ReportCall(ctx, actor, ws, bad); return err },
+		func() (err error) {
+			good2, _, err = s.ReportCall(ctx, actor, ws, callIn("gc-2", callStart, 120))
+			return
+		},
+	)
+	if errs[0] != nil || errs[2] != nil {
+		t.Fatalf("the good reports failed: %v, %v", errs[0], errs[2])
+	}
+	if sb.ErrorCode(errs[1]) != sb.ECodeValidation {
+		t.Fatalf("the bad report: %v, want its own validation error", errs[1])
+	}
+	calls, _, err := s.ListCalls(ctx, actor, ws, sb.CallFilter{}, sb.Page{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 || good1 == nil || good2 == nil {
+		t.Fatalf("%d calls stored, want the 2 good ones", len(calls))
+	}
+	for _, c := range calls {
+		if c.ExternalID == "gc-bad" {
+			t.Fatal("the failed report's call was kept")
+		}
+	}
+	if got := workspace(t, s, actor, ws); got.SecondsUsed != 180 {
+		t.Fatalf("seconds used %d, want 180 (the two good calls only)", got.SecondsUsed)
+	}
+	if got := account(t, s, actor, acct); got.Minutes.BalanceSeconds != 100*60-180 {
+		t.Fatalf("balance %d, want %d", got.Minutes.BalanceSeconds, 100*60-180)
+	}
+}
+
+// Two reports of one call in one batch record one call: the second is answered
+// as a replay with the first's call, and the workspace is debited once.
+func TestGroupCommitReplayInOneBatch(t *testing.T) {
+	s := storetest.Open(t, "sqlite", storetest.Options{}, storetest.NewClock())
+	ctx := context.Background()
+	actor, acct, ws := owner(t, s)
+	grant(t, s, acct, 100)
+	var calls [2]*sb.Call
+	var created [2]bool
+	errs := inOneBatch(t, s,
+		func() (err error) {
+			calls[0], created[0], err = s.ReportCall(ctx, actor, ws, callIn("gc-same", callStart, 60))
+			return
+		},
+		func() (err error) {
+			calls[1], created[1], err = s.ReportCall(ctx, actor, ws, callIn("gc-same", callStart, 60))
+			return
+		},
+	)
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("reports: %v, %v", errs[0], errs[1])
+	}
+	if created[0] == created[1] {
+		t.Fatalf("created %v and %v, want exactly one created", created[0], created[1])
+	}
+	if calls[0].ID != calls[1].ID {
+		t.Fatalf("two calls %s and %s for one external_id", calls[0].ID, calls[1].ID)
+	}
+	if got := workspace(t, s, actor, ws); got.SecondsUsed != 60 {
+		t.Fatalf("seconds used %d, want 60 (one debit)", got.SecondsUsed)
+	}
+}
+
+// When the batch's COMMIT fails, every request of the batch gets the error, none
+// of their changes is kept, and the writer works afterwards.
+func TestGroupCommitCommitErrorReachesEveryWaiter(t *testing.T) {
+	s := storetest.Open(t, "sqlite", storetest.Options{}, storetest.NewClock())
+	ctx := context.Background()
+	if err := s.PrepareRawBenchmark(ctx); err != nil {
+		t.Fatal(err)
+	}
+	actor, acct, ws := owner(t, s)
+	grant(t, s, acct, 100)
+	errs := inOneBatch(t, s,
+		func() error { return s.GroupedWriteForTest(ctx, "row-1", nil) },
+		func() error { _, _, err := s.ReportCall(ctx, actor, ws, callIn("gc-lost", callStart, 60)); return err },
+		func() error { return s.UncommittableWriteForTest(ctx) },
+		func() error { return s.GroupedWriteForTest(ctx, "row-2", nil) },
+	)
+	for i, err := range errs {
+		if err == nil || !strings.Contains(err.Error(), "commit") {
+			t.Fatalf("request %d: %v, want the commit's error", i, err)
+		}
+	}
+	var n int
+	if err := s.DB().QueryRow(`SELECT (SELECT COUNT(*) FROM bench_rows) + (SELECT COUNT(*) FROM calls)`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d rows kept from a batch whose commit failed", n)
+	}
+	if got := workspace(t, s, actor, ws); got.SecondsUsed != 0 {
+		t.Fatalf("seconds used %d after a failed commit", got.SecondsUsed)
+	}
+	// The writer is usable again, alone and grouped.
+	if _, created, err := s.ReportCall(ctx, actor, ws, callIn("gc-lost", callStart, 60)); err != nil || !created {
+		t.Fatalf("report after the failed batch: created %v, %v", created, err)
+	}
+	want := errors.New("this one fails")
+	errs = inOneBatch(t, s,
+		func() error { return s.GroupedWriteForTest(ctx, "row-3", nil) },
+		func() error { return s.GroupedWriteForTest(ctx, "row-4", want) },
+	)
+	if errs[0] != nil || !errors.Is(errs[1], want) {
+		t.Fatalf("after the failed batch: %v, %v", errs[0], errs[1])
+	}
+	if err := s.DB().QueryRow(`SELECT COUNT(*) FROM bench_rows`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d rows, want row-3 alone (%v)", n, err)
+	}
+}
+
+// A caller whose context has ended before its batch runs gets the context's
+// error, and its change is not made.
+func TestGroupCommitCancelledWhileQueued(t *testing.T) {
+	s := storetest.Open(t, "sqlite", storetest.Options{}, storetest.NewClock())
+	ctx := context.Background()
+	if err := s.PrepareRawBenchmark(ctx); err != nil {
+		t.Fatal(err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	queued, release, held := s.HoldWriterForTest(ctx)
+	errc := make(chan error, 2)
+	go func() { errc <- s.GroupedWriteForTest(gone, "cancelled", nil) }()
+	go func() { errc <- s.GroupedWriteForTest(ctx, "kept", nil) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for queued() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the requests never queued")
+		}
+		time.Sleep(time.Millisecond) // polling the queue
+	}
+	cancel()
+	release()
+	<-held
+	var cancelled int
+	for range 2 {
+		if err := <-errc; errors.Is(err, context.Canceled) {
+			cancelled++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	rows, err := s.DB().Query(`SELECT id FROM bench_rows`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if cancelled != 1 || fmt.Sprint(ids) != "[kept]" {
+		t.Fatalf("%d cancelled, rows %v; want 1 and [kept]", cancelled, ids)
+	}
+}
