@@ -424,7 +424,7 @@ func (s *Store) ListAttempts(ctx context.Context, actor sb.Actor, workspaceID, c
 // dispatch's call.
 func (s *Store) authenticateReport(ctx context.Context, hash string, unauth error) (sb.Actor, error) {
 	var a sb.Actor
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT id, workspace_id FROM campaign_attempts WHERE report_token_hash = ?`), hash).
+	err := s.readQueryRow(ctx, `SELECT id, workspace_id FROM campaign_attempts WHERE report_token_hash = ?`, hash).
 		Scan(&a.ReportDispatchID, &a.ReportWorkspaceID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sb.Actor{}, unauth

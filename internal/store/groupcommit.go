@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +78,11 @@ func (s *Store) groupUpdate(ctx context.Context, fn func(*tx) error) error {
 	} else {
 		g.leading = true
 		g.mu.Unlock()
+		// A caller that finds the writer idle lets the goroutines ready to run
+		// (other requests being decoded, say) go first, so that those about to
+		// report join its batch. Nothing else ready: it goes on at once, so a lone
+		// reporter waits for nothing.
+		runtime.Gosched()
 	}
 	// This caller leads: its request is first in the queue (a leader clears
 	// leading only with the queue empty, and hands over to the queue's head).

@@ -104,6 +104,8 @@ type Store struct {
 	// (callsqlite.go). Both only on SQLite.
 	group    groupCommit
 	hookless sync.Map
+	// readHot holds statements prepared on the read pool (readhot.go).
+	readHot sync.Map
 
 	// importWake wakes this process's import workers when an import is queued
 	// (importwake.go).
