@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
 // Group commit on SQLite (issue 15). SQLite has one writer: every write
@@ -53,6 +55,48 @@ type groupCommit struct {
 	leading bool // a leader is running a batch; it hands over or clears this
 	// grouped counts the requests run in batches of more than one (tests).
 	grouped atomic.Int64
+}
+
+// groupBatch is what the bodies of one batch share: the workspaces their actors
+// were let into (callAccess). They run in one transaction, so what the first
+// body read is what the next would read, unless a body of the batch changed it;
+// the bodies grouped (call reports) change neither workspaces' identity, deletion
+// nor memberships. Only what succeeded is kept.
+type groupBatch struct {
+	access map[groupAccessKey]*wsRow
+}
+
+// groupAccessKey is an actor, as far as its rights go, and a workspace.
+type groupAccessKey struct {
+	user, key, keyWorkspace string
+	keyRole                 sb.Role
+	operator                bool
+	workspace               string
+}
+
+func accessKey(actor sb.Actor, workspaceID string) groupAccessKey {
+	return groupAccessKey{user: actor.UserID, key: actor.APIKeyID, keyWorkspace: actor.APIKeyWorkspaceID,
+		keyRole: actor.APIKeyRole, operator: actor.Operator, workspace: workspaceID}
+}
+
+// accessed returns the workspace an earlier body of the batch was let into with
+// the same rights, or nil.
+func (t *tx) accessed(actor sb.Actor, workspaceID string) *wsRow {
+	if t.batch == nil || actor.ReportDispatchID != "" || actor.System != "" {
+		return nil
+	}
+	return t.batch.access[accessKey(actor, workspaceID)]
+}
+
+// rememberAccess records, for the rest of the batch, that the actor was let in.
+func (t *tx) rememberAccess(actor sb.Actor, workspaceID string, w *wsRow) {
+	if t.batch == nil || actor.ReportDispatchID != "" || actor.System != "" {
+		return
+	}
+	if t.batch.access == nil {
+		t.batch.access = map[groupAccessKey]*wsRow{}
+	}
+	t.batch.access[accessKey(actor, workspaceID)] = w
 }
 
 // groupUpdate runs fn in a write transaction shared with concurrent callers on
@@ -163,17 +207,18 @@ func (s *Store) runGroup(batch []*groupReq) {
 		return
 	}
 	s.group.grouped.Add(int64(len(live)))
+	shared := &groupBatch{}
 	for _, r := range live {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
 			continue
 		}
-		if _, err := sqlTx.ExecContext(bg, `SAVEPOINT grp`); err != nil {
+		t := &tx{tx: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: true, batch: shared}
+		if _, err := t.hotExec(bg, `SAVEPOINT grp`); err != nil {
 			sqlTx.Rollback()
 			fail(fmt.Errorf("store: savepoint: %w", err))
 			return
 		}
-		t := &tx{tx: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: true}
 		func() {
 			defer func() { r.panicked = recover() }()
 			r.err = r.fn(t)
@@ -185,13 +230,13 @@ func (s *Store) runGroup(batch []*groupReq) {
 			// Only this request's changes go. If SQLite already rolled the whole
 			// transaction back (an I/O error, say), the savepoint is gone: the
 			// batch fails as one.
-			if _, err := sqlTx.ExecContext(bg, `ROLLBACK TO grp`); err != nil {
+			if _, err := t.hotExec(bg, `ROLLBACK TO grp`); err != nil {
 				sqlTx.Rollback()
 				fail(fmt.Errorf("store: rollback to savepoint: %w", err))
 				return
 			}
 		}
-		if _, err := sqlTx.ExecContext(bg, `RELEASE grp`); err != nil {
+		if _, err := t.hotExec(bg, `RELEASE grp`); err != nil {
 			sqlTx.Rollback()
 			fail(fmt.Errorf("store: release savepoint: %w", err))
 			return

@@ -225,3 +225,28 @@ func TestGroupCommitCancelledWhileQueued(t *testing.T) {
 		t.Fatalf("%d cancelled, rows %v; want 1 and [kept]", cancelled, ids)
 	}
 }
+
+// The reports of a batch share their access checks only between the same rights:
+// an actor without a role in the workspace is refused even when a report of the
+// owner, in the same batch, was let in before it.
+func TestGroupCommitAccessPerActor(t *testing.T) {
+	s := storetest.Open(t, "sqlite", storetest.Options{}, storetest.NewClock())
+	ctx := context.Background()
+	actor, acct, ws := owner(t, s)
+	grant(t, s, acct, 100)
+	outsider, _, _ := owner(t, s)
+	errs := inOneBatch(t, s,
+		func() error { _, _, err := s.ReportCall(ctx, actor, ws, callIn("gc-owner", callStart, 60)); return err },
+		func() error { _, _, err := s.ReportCall(ctx, outsider, ws, callIn("gc-outsider", callStart, 60)); return err },
+		func() error { _, _, err := s.ReportCall(ctx, actor, ws, callIn("gc-owner-2", callStart, 60)); return err },
+	)
+	if errs[0] != nil || errs[2] != nil {
+		t.Fatalf("the owner's reports: %v, %v", errs[0], errs[2])
+	}
+	if c := sb.ErrorCode(errs[1]); c != sb.ECodeNotFound && c != sb.ECodeForbidden {
+		t.Fatalf("the outsider's report: %v, want it refused", errs[1])
+	}
+	if got := workspace(t, s, actor, ws); got.SecondsUsed != 120 {
+		t.Fatalf("seconds used %d, want 120", got.SecondsUsed)
+	}
+}

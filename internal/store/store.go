@@ -289,6 +289,8 @@ type tx struct {
 	// write is set in update's transactions, whose statements may come from the
 	// writer's prepared statements (hot.go).
 	write bool
+	// batch is the group commit's batch this body runs in, if any (groupcommit.go).
+	batch *groupBatch
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
