@@ -237,8 +237,14 @@ func TestGroupCommitAccessPerActor(t *testing.T) {
 	outsider, _, _ := owner(t, s)
 	errs := inOneBatch(t, s,
 		func() error { _, _, err := s.ReportCall(ctx, actor, ws, callIn("gc-owner", callStart, 60)); return err },
-		func() error { _, _, err := s.ReportCall(ctx, outsider, ws, callIn("gc-outsider", callStart, 60)); return err },
-		func() error { _, _, err := s.ReportCall(ctx, actor, ws, callIn("gc-owner-2", callStart, 60)); return err },
+		func() error {
+			_, _, err := s.ReportCall(ctx, outsider, ws, callIn("gc-outsider", callStart, 60))
+			return err
+		},
+		func() error {
+			_, _, err := s.ReportCall(ctx, actor, ws, callIn("gc-owner-2", callStart, 60))
+			return err
+		},
 	)
 	if errs[0] != nil || errs[2] != nil {
 		t.Fatalf("the owner's reports: %v, %v", errs[0], errs[2])
