@@ -122,12 +122,11 @@ func (s *Store) groupUpdate(ctx context.Context, fn func(*tx) error) error {
 	} else {
 		g.leading = true
 		g.mu.Unlock()
-		// A caller that finds the writer idle lets the goroutines ready to run
-		// (other requests being decoded, say) go first, so that those about to
-		// report join its batch. Nothing else ready: it goes on at once, so a lone
-		// reporter waits for nothing.
-		runtime.Gosched()
 	}
+	// A leader lets the goroutines ready to run (requests being decoded, callers
+	// just answered) go first, so that those about to report join its batch.
+	// Nothing else ready: it goes on at once, so a lone reporter waits for nothing.
+	runtime.Gosched()
 	// This caller leads: its request is first in the queue (a leader clears
 	// leading only with the queue empty, and hands over to the queue's head).
 	g.mu.Lock()
@@ -139,6 +138,11 @@ func (s *Store) groupUpdate(ctx context.Context, fn func(*tx) error) error {
 
 	s.runGroup(batch)
 
+	// The callers answered first, so that those reporting again can queue for
+	// the next batch before its leader takes the queue.
+	for _, o := range batch[1:] {
+		o.next <- false
+	}
 	g.mu.Lock()
 	if len(g.queue) > 0 {
 		g.queue[0].next <- true
@@ -146,9 +150,6 @@ func (s *Store) groupUpdate(ctx context.Context, fn func(*tx) error) error {
 		g.leading = false
 	}
 	g.mu.Unlock()
-	for _, o := range batch[1:] {
-		o.next <- false
-	}
 	return r.result()
 }
 
