@@ -27,10 +27,17 @@ import (
 
 func (s *Store) reportCallSQLite(ctx context.Context, actor sb.Actor, workspaceID string, in *sb.ReportCallInput, transcript []byte) (*sb.Call, bool, error) {
 	refs := in.AssistantID != nil || in.CampaignID != nil || in.ContactID != nil
+	// The queue honours ctx (groupUpdate); the statements do not watch it. A
+	// statement given a context that can end costs the driver a goroutine (and
+	// database/sql another for each query's rows) to interrupt it, a large part of
+	// a short statement's cost; and an interrupted statement could roll back the
+	// whole batch's transaction.
+	caller := ctx
+	ctx = context.WithoutCancel(ctx)
 	for attempt := 0; ; attempt++ {
 		var out *sb.Call
 		created := false
-		err := s.groupUpdate(ctx, func(t *tx) error {
+		err := s.groupUpdate(caller, func(t *tx) error {
 			w, err := t.callAccess(ctx, actor, workspaceID, in)
 			if err != nil {
 				return err

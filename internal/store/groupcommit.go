@@ -179,7 +179,8 @@ func (s *Store) runGroup(batch []*groupReq) {
 		r := live[0]
 		func() {
 			defer func() { r.panicked = recover() }()
-			r.err = s.update(r.ctx, r.fn)
+			// As a batch's: no interrupting mid-transaction; the caller waits anyway.
+			r.err = s.update(context.WithoutCancel(r.ctx), r.fn)
 		}()
 		return
 	}

@@ -10,10 +10,14 @@ import (
 // SQLite, where parsing is a large part of a small query's cost: the
 // authentication of every API request (the session or key lookup) uses it.
 // PostgreSQL's driver keeps its own cache of prepared statements.
+// The lookup does not watch ctx (below).
 func (s *Store) readQueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if s.dialect != sqlite {
 		return s.read.QueryRowContext(ctx, s.rebind(q), args...)
 	}
+	// A lookup by key, not worth interrupting: a context that cannot end spares
+	// the driver's and database/sql's watching goroutines.
+	ctx = context.WithoutCancel(ctx)
 	if v, ok := s.readHot.Load(q); ok {
 		return v.(*sql.Stmt).QueryRowContext(ctx, args...)
 	}
