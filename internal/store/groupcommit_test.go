@@ -256,3 +256,58 @@ func TestGroupCommitAccessPerActor(t *testing.T) {
 		t.Fatalf("seconds used %d, want 120", got.SecondsUsed)
 	}
 }
+
+// On SQLite, emit skips the webhooks read for a workspace seen to have none: every
+// webhook create, update and delete forgets that, so a call reported after the
+// change is offered to the webhooks the change left (call.completed is kept only
+// when an enabled webhook wants it).
+func TestWebhookChangesReachTheNextReport(t *testing.T) {
+	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := context.Background()
+		actor, acct, ws := owner(t, s)
+		grant(t, s, acct, 100)
+		seq := 0
+		reportKept := func(want bool) {
+			t.Helper()
+			seq++
+			c, _, err := s.ReportCall(ctx, actor, ws, callIn(fmt.Sprintf("wh-%d", seq), callStart, 10))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			q := `SELECT COUNT(*) FROM events WHERE workspace_id = ? AND type = ? AND data LIKE ?`
+			if s.Dialect() == "postgres" {
+				q = `SELECT COUNT(*) FROM events WHERE workspace_id = $1 AND type = $2 AND data LIKE $3`
+			}
+			if err := s.DB().QueryRow(q, ws, sb.EventCallCompleted, "%"+c.ID+"%").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if (n == 1) != want {
+				t.Fatalf("report %d: %d call.completed events kept, want kept=%v", seq, n, want)
+			}
+		}
+		reportKept(false) // no webhook: nothing kept (and SQLite remembers "none")
+		h, err := s.CreateWebhook(ctx, actor, ws, sb.WebhookInput{URL: "https://hooks.example.com/h", Events: []string{sb.EventCallCompleted}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reportKept(true)
+		off, on := false, true
+		if _, err := s.UpdateWebhook(ctx, actor, ws, h.ID, sb.WebhookPatch{Enabled: &off}); err != nil {
+			t.Fatal(err)
+		}
+		reportKept(false)
+		if _, err := s.UpdateWebhook(ctx, actor, ws, h.ID, sb.WebhookPatch{Enabled: &on}); err != nil {
+			t.Fatal(err)
+		}
+		reportKept(true)
+		if err := s.DeleteWebhook(ctx, actor, ws, h.ID); err != nil {
+			t.Fatal(err)
+		}
+		reportKept(false)
+		if _, err := s.CreateWebhook(ctx, actor, ws, sb.WebhookInput{URL: "https://hooks.example.com/again", Events: []string{sb.EventCallCompleted}}); err != nil {
+			t.Fatal(err)
+		}
+		reportKept(true)
+	})
+}
