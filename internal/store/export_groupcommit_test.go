@@ -51,3 +51,14 @@ func (s *Store) GroupedWriteForTest(ctx context.Context, id string, fail error) 
 		return fail
 	})
 }
+
+// PanickingWriteForTest is a grouped transaction that inserts a scratch row and
+// then panics.
+func (s *Store) PanickingWriteForTest(ctx context.Context, id string) error {
+	return s.groupUpdate(ctx, func(t *tx) error {
+		if _, err := t.exec(ctx, `INSERT INTO bench_rows (id, workspace_id, n, created_at) VALUES (?, 'ws', 0, 0)`, id); err != nil {
+			return err
+		}
+		panic("grouped body panics")
+	})
+}

@@ -175,18 +175,9 @@ func (s *Store) runGroup(batch []*groupReq) {
 	if len(live) == 0 {
 		return
 	}
-	if len(live) == 1 {
-		r := live[0]
-		func() {
-			defer func() { r.panicked = recover() }()
-			// As a batch's: no interrupting mid-transaction; the caller waits anyway.
-			r.err = s.update(context.WithoutCancel(r.ctx), r.fn)
-		}()
-		return
-	}
 	// The batch's own statements use a context that no caller can cancel: an
-	// interrupted statement could roll the whole transaction back. Each body still
-	// runs with its caller's context.
+	// interrupted statement could roll the whole transaction back (callers whose
+	// context ended before their turn are skipped above and below).
 	bg := context.Background()
 	fail := func(err error) {
 		for _, r := range live {
@@ -208,18 +199,26 @@ func (s *Store) runGroup(batch []*groupReq) {
 		fail(fmt.Errorf("store: begin: %w", err))
 		return
 	}
-	s.group.grouped.Add(int64(len(live)))
-	shared := &groupBatch{}
+	// A batch of one runs as update runs a transaction: no savepoint, and its
+	// failure rolls the transaction back.
+	single := len(live) == 1
+	var shared *groupBatch
+	if !single {
+		s.group.grouped.Add(int64(len(live)))
+		shared = &groupBatch{}
+	}
 	for _, r := range live {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
 			continue
 		}
 		t := &tx{tx: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: true, batch: shared}
-		if _, err := t.hotExec(bg, `SAVEPOINT grp`); err != nil {
-			sqlTx.Rollback()
-			fail(fmt.Errorf("store: savepoint: %w", err))
-			return
+		if !single {
+			if _, err := t.hotExec(bg, `SAVEPOINT grp`); err != nil {
+				sqlTx.Rollback()
+				fail(fmt.Errorf("store: savepoint: %w", err))
+				return
+			}
 		}
 		func() {
 			defer func() { r.panicked = recover() }()
@@ -229,6 +228,10 @@ func (s *Store) runGroup(batch []*groupReq) {
 			if r.err == nil {
 				r.err = errors.New("store: panic in a grouped transaction") // replaced by the panic for its caller
 			}
+			if single {
+				sqlTx.Rollback()
+				return
+			}
 			// Only this request's changes go. If SQLite already rolled the whole
 			// transaction back (an I/O error, say), the savepoint is gone: the
 			// batch fails as one.
@@ -237,6 +240,9 @@ func (s *Store) runGroup(batch []*groupReq) {
 				fail(fmt.Errorf("store: rollback to savepoint: %w", err))
 				return
 			}
+		}
+		if single {
+			break
 		}
 		if _, err := t.hotExec(bg, `RELEASE grp`); err != nil {
 			sqlTx.Rollback()

@@ -311,3 +311,52 @@ func TestWebhookChangesReachTheNextReport(t *testing.T) {
 		reportKept(true)
 	})
 }
+
+// A body that panics, alone or in a batch, panics again in its own caller's
+// goroutine; its changes are rolled back, the others of its batch are kept, and the
+// writer is not left inside a transaction.
+func TestGroupCommitPanicStaysWithItsCaller(t *testing.T) {
+	s := storetest.Open(t, "sqlite", storetest.Options{}, storetest.NewClock())
+	ctx := context.Background()
+	if err := s.PrepareRawBenchmark(ctx); err != nil {
+		t.Fatal(err)
+	}
+	panicking := func(id string) func() error {
+		return func() (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("panicked: %v", p)
+				}
+			}()
+			return s.PanickingWriteForTest(ctx, id)
+		}
+	}
+	if err := panicking("alone")(); err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("a lone panicking body: %v, want its panic", err)
+	}
+	if err := s.GroupedWriteForTest(ctx, "after-alone", nil); err != nil {
+		t.Fatalf("the writer after a lone panic: %v", err)
+	}
+	errs := inOneBatch(t, s,
+		func() error { return s.GroupedWriteForTest(ctx, "kept-1", nil) },
+		panicking("in-batch"),
+		func() error { return s.GroupedWriteForTest(ctx, "kept-2", nil) },
+	)
+	if errs[0] != nil || errs[2] != nil || errs[1] == nil || !strings.Contains(errs[1].Error(), "panicked") {
+		t.Fatalf("batch with a panic: %v", errs)
+	}
+	var ids []string
+	rows, err := s.DB().Query(`SELECT id FROM bench_rows ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if fmt.Sprint(ids) != "[after-alone kept-1 kept-2]" {
+		t.Fatalf("rows %v", ids)
+	}
+}
