@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard/switchboard/internal/secret"
 	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
@@ -105,9 +104,6 @@ var errReplayRace = errors.New("store: concurrent report of the same call")
 // call, its conversation, the debit of the workspace, its agency and the account's
 // pool, and the analytics aggregates are one transaction.
 func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID string, in sb.ReportCallInput) (*sb.Call, bool, error) {
-	if s.dialect == postgres {
-		return s.reportCallPG(ctx, actor, workspaceID, in) // callpg.go
-	}
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return nil, false, err
@@ -123,81 +119,10 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 			return nil, false, err
 		}
 	}
-	for attempt := 0; ; attempt++ {
-		var out *sb.Call
-		created := false
-		err := s.update(ctx, func(t *tx) error {
-			w, err := t.callAccess(ctx, actor, workspaceID, &in)
-			if err != nil {
-				return err
-			}
-			prior, err := scanCall(t.hotQueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE workspace_id = ? AND external_id = ?`, w.ID, in.ExternalID))
-			if err == nil {
-				out = prior
-				return nil
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			if err := t.checkCallRefs(ctx, w.ID, &in); err != nil {
-				return err
-			}
-			t.at("call.before_insert")
-			c := &sb.Call{
-				ID: secret.NewID("cal", t.now), WorkspaceID: w.ID, ExternalID: in.ExternalID, Direction: in.Direction,
-				From: in.From, To: in.To, StartedAt: in.Started.Truncate(time.Microsecond), EndedAt: in.Ended.Truncate(time.Microsecond),
-				DurationSeconds: in.Duration, Outcome: in.Outcome,
-				AssistantID: in.AssistantID, CampaignID: in.CampaignID, ContactID: in.ContactID, CreatedAt: t.now,
-			}
-			_, err = t.hotExec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES (`+placeholders(14)+`)`,
-				c.ID, c.WorkspaceID, c.ExternalID, c.Direction, c.From, c.To, c.StartedAt.UnixMicro(), c.EndedAt.UnixMicro(),
-				c.DurationSeconds, c.Outcome, nullString(c.AssistantID), nullString(c.CampaignID), nullString(c.ContactID), t.now.UnixMicro())
-			if isUniqueViolation(err) {
-				return errReplayRace
-			}
-			if err != nil {
-				return err
-			}
-			t.at("call.inserted")
-			if transcript != nil {
-				if _, err := t.exec(ctx, `INSERT INTO call_conversations (call_id, workspace_id, transcript, recording_url) VALUES (?, ?, ?, ?)`,
-					c.ID, w.ID, string(transcript), nullString(in.RecordingURL)); err != nil {
-					return err
-				}
-			}
-			if err := t.reportAttempt(ctx, c, &in); err != nil {
-				return err
-			}
-			// The shared rows (workspace, agency, account) are changed last, so that
-			// concurrent reports hold their locks for as short a time as possible
-			// (call.completed, which needs no lock, is emitted before them).
-			if err := t.beforeCallDebit(ctx, w, c); err != nil {
-				return err
-			}
-			if err := t.countCall(ctx, c); err != nil {
-				return err
-			}
-			usage, err := t.debitCallUsage(ctx, w, c.DurationSeconds)
-			if err != nil {
-				return err
-			}
-			if err := t.afterCallReportedUsage(ctx, actor, w, c, usage); err != nil {
-				return err
-			}
-			out, created = c, true
-			return nil
-		})
-		if errors.Is(err, errReplayRace) && attempt < 3 {
-			continue
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		if created {
-			s.observer().CallReported(out.DurationSeconds)
-		}
-		return out, created, nil
+	if s.dialect == postgres {
+		return s.reportCallPG(ctx, actor, workspaceID, &in, transcript) // callpg.go: one read, one pipeline
 	}
+	return s.reportCallSQLite(ctx, actor, workspaceID, &in, transcript) // callsqlite.go: group commit
 }
 
 // checkCallRefs refuses a call naming an assistant, campaign or contact that is not

@@ -63,22 +63,7 @@ const genericPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan',
 var errAlertDue = errors.New("store: an alert is due")
 
 // reportCallPG is ReportCall on PostgreSQL.
-func (s *Store) reportCallPG(ctx context.Context, actor sb.Actor, workspaceID string, in sb.ReportCallInput) (*sb.Call, bool, error) {
-	in.Normalize()
-	if err := in.Validate(); err != nil {
-		return nil, false, err
-	}
-	var transcript []byte
-	if in.RecordingURL != nil || len(in.Transcript) > 0 {
-		turns := in.Transcript
-		if turns == nil {
-			turns = []sb.Turn{}
-		}
-		var err error
-		if transcript, err = json.Marshal(turns); err != nil {
-			return nil, false, err
-		}
-	}
+func (s *Store) reportCallPG(ctx context.Context, actor sb.Actor, workspaceID string, in *sb.ReportCallInput, transcript []byte) (*sb.Call, bool, error) {
 	staged := actor.ReportDispatchID != "" || in.DispatchID != nil || s.hook != nil
 	for attempt := 0; ; attempt++ {
 		var out *sb.Call
@@ -88,12 +73,12 @@ func (s *Store) reportCallPG(ctx context.Context, actor sb.Actor, workspaceID st
 			err = s.withConn(ctx, func(conn *sql.Conn) error {
 				return s.run(ctx, conn, false, func(t *tx) error {
 					var err error
-					out, created, err = t.reportCallStaged(ctx, conn, actor, workspaceID, &in, transcript)
+					out, created, err = t.reportCallStaged(ctx, conn, actor, workspaceID, in, transcript)
 					return err
 				})
 			})
 		} else {
-			out, created, err = s.reportCallPipelined(ctx, actor, workspaceID, &in, transcript)
+			out, created, err = s.reportCallPipelined(ctx, actor, workspaceID, in, transcript)
 			if errors.Is(err, errAlertDue) {
 				staged = true
 				continue
@@ -450,7 +435,7 @@ func (s *Store) alertDue(ws []*wsRow, group, fail bool) (string, []any) {
 // call draws on the account when the workspace and its agency both do.
 //
 // alertDueGroup is the condition for a group of reports of one account
-// (runGroup), after all of them: the workspaces and agencies of all of them (an
+// (runPGGroup), after all of them: the workspaces and agencies of all of them (an
 // array), then the workspaces and their agencies (empty for none) as two arrays of
 // the same length, then the account, four times. As usage only grows within the
 // group and no alert is claimed in it, what was due after any one of its reports

@@ -89,7 +89,7 @@ func (s *Store) runGrouped(ctx context.Context, job *pgReportJob) {
 	batch := q.jobs[:n:n]
 	q.jobs = q.jobs[n:]
 	groups.mu.Unlock()
-	s.runGroup(ctx, batch)
+	s.runPGGroup(ctx, batch)
 	groups.mu.Lock()
 	if len(q.jobs) > 0 {
 		q.jobs[0].wake <- true
@@ -104,8 +104,8 @@ func (s *Store) runGrouped(ctx context.Context, job *pgReportJob) {
 	}
 }
 
-// runGroup runs the jobs in one pipeline and one transaction.
-func (s *Store) runGroup(ctx context.Context, batch []*pgReportJob) {
+// runPGGroup runs the jobs in one pipeline and one transaction.
+func (s *Store) runPGGroup(ctx context.Context, batch []*pgReportJob) {
 	if len(batch) == 1 {
 		s.runAlone(ctx, batch[0])
 		return

@@ -16,21 +16,8 @@ import (
 // of a call report to this one row. An event no enabled webhook of the workspace
 // wants is not kept, except alerts, which the console and the alerts list show.
 func (t *tx) emit(ctx context.Context, workspaceID, accountID, eventType string, data any) (string, error) {
-	rows, err := t.hotQuery(ctx, `SELECT events FROM webhooks WHERE workspace_id = ? AND disabled_at IS NULL`, workspaceID)
+	wanted, err := t.webhooksWant(ctx, workspaceID, eventType)
 	if err != nil {
-		return "", err
-	}
-	wanted := false
-	for rows.Next() {
-		var events string
-		if err := rows.Scan(&events); err != nil {
-			rows.Close()
-			return "", err
-		}
-		wanted = wanted || subscribes(events, eventType)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return "", err
 	}
 	if !wanted && !sb.IsAlert(eventType) {
@@ -48,6 +35,36 @@ func (t *tx) emit(ctx context.Context, workspaceID, accountID, eventType string,
 	_, err = t.hotExec(ctx, `INSERT INTO events (id, workspace_id, account_id, type, data, created_at, dispatched) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		id, workspaceID, accountID, eventType, string(raw), t.now.UnixMicro(), dispatched)
 	return id, err
+}
+
+// webhooksWant reports whether an enabled webhook of the workspace subscribes to
+// eventType (on SQLite's writer without a read when the workspace is known to
+// have no webhook: callsqlite.go).
+func (t *tx) webhooksWant(ctx context.Context, workspaceID, eventType string) (bool, error) {
+	if t.noWebhooks(workspaceID) {
+		return false, nil
+	}
+	rows, err := t.hotQuery(ctx, `SELECT events FROM webhooks WHERE workspace_id = ? AND disabled_at IS NULL`, workspaceID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	wanted, found := false, false
+	for rows.Next() {
+		var events string
+		if err := rows.Scan(&events); err != nil {
+			return false, err
+		}
+		found = true
+		wanted = wanted || subscribes(events, eventType)
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	if !found {
+		t.sawNoWebhooks(workspaceID)
+	}
+	return wanted, nil
 }
 
 // subscribes reports whether a webhook's events (a JSON array) include eventType.

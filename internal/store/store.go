@@ -99,6 +99,14 @@ type Store struct {
 	// (hot.go).
 	hot sync.Map
 
+	// group queues call reports for SQLite's writer, to commit them in batches
+	// (groupcommit.go); hookless caches the workspaces without webhooks
+	// (callsqlite.go). Both only on SQLite.
+	group    groupCommit
+	hookless sync.Map
+	// readHot holds statements prepared on the read pool (readhot.go).
+	readHot sync.Map
+
 	// importWake wakes this process's import workers when an import is queued
 	// (importwake.go).
 	importWake importWaker
@@ -281,6 +289,8 @@ type tx struct {
 	// write is set in update's transactions, whose statements may come from the
 	// writer's prepared statements (hot.go).
 	write bool
+	// batch is the group commit's batch this body runs in, if any (groupcommit.go).
+	batch *groupBatch
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -173,8 +173,8 @@ func (s *Store) Authenticate(ctx context.Context, token string) (sb.Actor, error
 	case strings.HasPrefix(token, SessionPrefix):
 		var a sb.Actor
 		var lastUsed int64
-		err := s.read.QueryRowContext(ctx, s.rebind(`SELECT u.id, u.email, s.last_used_at FROM sessions s JOIN users u ON u.id = s.user_id
-			WHERE s.token_hash = ? AND s.expires_at > ?`), hash, now.UnixMicro()).Scan(&a.UserID, &a.Email, &lastUsed)
+		err := s.readQueryRow(ctx, `SELECT u.id, u.email, s.last_used_at FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE s.token_hash = ? AND s.expires_at > ?`, hash, now.UnixMicro()).Scan(&a.UserID, &a.Email, &lastUsed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return sb.Actor{}, unauth
 		}
@@ -188,9 +188,9 @@ func (s *Store) Authenticate(ctx context.Context, token string) (sb.Actor, error
 		var a sb.Actor
 		var role string
 		var lastUsed sql.NullInt64
-		err := s.read.QueryRowContext(ctx, s.rebind(`SELECT k.id, k.workspace_id, k.role, k.last_used_at, u.id, u.email
+		err := s.readQueryRow(ctx, `SELECT k.id, k.workspace_id, k.role, k.last_used_at, u.id, u.email
 			FROM api_keys k JOIN users u ON u.id = k.created_by
-			WHERE k.key_hash = ? AND k.revoked_at IS NULL`), hash).
+			WHERE k.key_hash = ? AND k.revoked_at IS NULL`, hash).
 			Scan(&a.APIKeyID, &a.APIKeyWorkspaceID, &role, &lastUsed, &a.UserID, &a.Email)
 		if errors.Is(err, sql.ErrNoRows) {
 			return sb.Actor{}, sb.Errorf(sb.ECodeUnauthorized, "The API key is not valid or has been revoked.")

@@ -87,6 +87,7 @@ func (s *Store) CreateWebhook(ctx context.Context, actor sb.Actor, workspaceID s
 			h.ID, w.ID, h.URL, string(events), h.Description, sealed, t.now.UnixMicro(), t.now.UnixMicro()); err != nil {
 			return err
 		}
+		t.forgetWebhooks(w.ID)
 		if err := t.audit(ctx, actor, w.ID, w.AccountID, "webhook.created", h.ID, map[string]any{"url": h.URL, "events": h.Events}); err != nil {
 			return err
 		}
@@ -185,6 +186,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, actor sb.Actor, workspaceID, 
 		if _, err := t.exec(ctx, `UPDATE webhooks SET `+set+` WHERE id = ? AND workspace_id = ?`, args...); err != nil {
 			return err
 		}
+		t.forgetWebhooks(w.ID)
 		if err := t.audit(ctx, actor, w.ID, w.AccountID, "webhook.updated", h.ID,
 			map[string]any{"url": in.URL, "events": in.Events, "enabled": p.Enabled}); err != nil {
 			return err
@@ -212,6 +214,7 @@ func (s *Store) DeleteWebhook(ctx context.Context, actor sb.Actor, workspaceID, 
 		if _, err := t.exec(ctx, `DELETE FROM webhooks WHERE id = ? AND workspace_id = ?`, h.ID, w.ID); err != nil {
 			return err
 		}
+		t.forgetWebhooks(w.ID)
 		return t.audit(ctx, actor, w.ID, w.AccountID, "webhook.deleted", h.ID, map[string]any{"url": h.URL})
 	})
 }

@@ -1,0 +1,259 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	sb "github.com/switchboard/switchboard/internal/switchboard"
+)
+
+// Group commit on SQLite (issue 15). SQLite has one writer: every write
+// transaction runs on one connection, one after another, and each COMMIT writes
+// the pages it dirtied to the WAL (the account's, the workspace's, the aggregates'
+// pages, the same for every report of a workspace). groupUpdate lets concurrent
+// callers share one transaction: the first caller to find the writer idle becomes
+// the leader, takes every request queued at that moment (up to maxGroupBatch),
+// runs each inside its own SAVEPOINT, commits once, and only then answers each
+// caller. A request that fails rolls back to its savepoint and gets its own error;
+// the others are unaffected. If the COMMIT fails, every request that had succeeded
+// gets the commit's error: nobody hears of a change before it is durable (as
+// durable as a lone transaction's: the same pragmas). The leader then hands the
+// writer to the oldest waiting request, which leads the next batch, so a caller
+// waits for at most its own batch and the one before it.
+//
+// A batch of one runs exactly as update runs it (no savepoint), so a lone
+// reporter pays nothing for this. PostgreSQL, whose writers are many, never
+// groups: groupUpdate is update there.
+//
+// The caller's fn must be a complete transaction body, as for update, whose
+// effects outside the database (observer, in-process wake-ups) are left to the
+// caller after groupUpdate returns, i.e. after the commit.
+
+// maxGroupBatch bounds a batch, and so the wait of its last caller.
+const maxGroupBatch = 64
+
+// groupReq is one caller's transaction body and, once answered, its result.
+type groupReq struct {
+	ctx      context.Context
+	fn       func(*tx) error
+	err      error
+	panicked any
+	// next receives false when the request is answered, true when its caller
+	// is to lead the next batch (the request is then still queued, first).
+	next chan bool
+}
+
+// groupCommit is the queue of requests waiting for SQLite's writer.
+type groupCommit struct {
+	mu      sync.Mutex
+	queue   []*groupReq
+	leading bool // a leader is running a batch; it hands over or clears this
+	// grouped counts the requests run in batches of more than one (tests).
+	grouped atomic.Int64
+}
+
+// groupBatch is what the bodies of one batch share: the workspaces their actors
+// were let into (callAccess). They run in one transaction, so what the first
+// body read is what the next would read, unless a body of the batch changed it;
+// the bodies grouped (call reports) change neither workspaces' identity, deletion
+// nor memberships. Only what succeeded is kept.
+type groupBatch struct {
+	access map[groupAccessKey]*wsRow
+}
+
+// groupAccessKey is an actor, as far as its rights go, and a workspace.
+type groupAccessKey struct {
+	user, key, keyWorkspace string
+	keyRole                 sb.Role
+	operator                bool
+	workspace               string
+}
+
+func accessKey(actor sb.Actor, workspaceID string) groupAccessKey {
+	return groupAccessKey{user: actor.UserID, key: actor.APIKeyID, keyWorkspace: actor.APIKeyWorkspaceID,
+		keyRole: actor.APIKeyRole, operator: actor.Operator, workspace: workspaceID}
+}
+
+// accessed returns the workspace an earlier body of the batch was let into with
+// the same rights, or nil.
+func (t *tx) accessed(actor sb.Actor, workspaceID string) *wsRow {
+	if t.batch == nil || actor.ReportDispatchID != "" || actor.System != "" {
+		return nil
+	}
+	return t.batch.access[accessKey(actor, workspaceID)]
+}
+
+// rememberAccess records, for the rest of the batch, that the actor was let in.
+func (t *tx) rememberAccess(actor sb.Actor, workspaceID string, w *wsRow) {
+	if t.batch == nil || actor.ReportDispatchID != "" || actor.System != "" {
+		return
+	}
+	if t.batch.access == nil {
+		t.batch.access = map[groupAccessKey]*wsRow{}
+	}
+	t.batch.access[accessKey(actor, workspaceID)] = w
+}
+
+// groupUpdate runs fn in a write transaction shared with concurrent callers on
+// SQLite (see above), in update's own on PostgreSQL.
+func (s *Store) groupUpdate(ctx context.Context, fn func(*tx) error) error {
+	if s.dialect != sqlite {
+		return s.update(ctx, fn)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	g := &s.group
+	r := &groupReq{ctx: ctx, fn: fn, next: make(chan bool, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, r)
+	if g.leading {
+		g.mu.Unlock()
+		// The caller waits even if its context ends meanwhile: its request may be
+		// in the batch being committed, and its answer must say whether it was.
+		if lead := <-r.next; !lead {
+			return r.result()
+		}
+	} else {
+		g.leading = true
+		g.mu.Unlock()
+	}
+	// A leader lets the goroutines ready to run (requests being decoded, callers
+	// just answered) go first, so that those about to report join its batch.
+	// Nothing else ready: it goes on at once, so a lone reporter waits for nothing.
+	runtime.Gosched()
+	// This caller leads: its request is first in the queue (a leader clears
+	// leading only with the queue empty, and hands over to the queue's head).
+	g.mu.Lock()
+	n := min(len(g.queue), maxGroupBatch)
+	batch := make([]*groupReq, n)
+	copy(batch, g.queue)
+	g.queue = append(g.queue[:0], g.queue[n:]...)
+	g.mu.Unlock()
+
+	s.runGroup(batch)
+
+	// The callers answered first, so that those reporting again can queue for
+	// the next batch before its leader takes the queue.
+	for _, o := range batch[1:] {
+		o.next <- false
+	}
+	g.mu.Lock()
+	if len(g.queue) > 0 {
+		g.queue[0].next <- true
+	} else {
+		g.leading = false
+	}
+	g.mu.Unlock()
+	return r.result()
+}
+
+// result returns the request's answer, panicking again in its caller's goroutine
+// if its fn panicked in the leader's.
+func (r *groupReq) result() error {
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.err
+}
+
+// runGroup runs a batch and sets each request's result; it answers nobody.
+func (s *Store) runGroup(batch []*groupReq) {
+	live := make([]*groupReq, 0, len(batch))
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	// The batch's own statements use a context that no caller can cancel: an
+	// interrupted statement could roll the whole transaction back (callers whose
+	// context ended before their turn are skipped above and below).
+	bg := context.Background()
+	fail := func(err error) {
+		for _, r := range live {
+			if r.err == nil && r.panicked == nil {
+				r.err = err
+			}
+		}
+	}
+	// The batch holds the writer's connection from BEGIN to the end, so that no
+	// other transaction can find it mid-transaction after a failed COMMIT.
+	conn, err := s.write.Conn(bg)
+	if err != nil {
+		fail(fmt.Errorf("store: begin: %w", err))
+		return
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(bg, nil)
+	if err != nil {
+		fail(fmt.Errorf("store: begin: %w", err))
+		return
+	}
+	// A batch of one runs as update runs a transaction: no savepoint, and its
+	// failure rolls the transaction back.
+	single := len(live) == 1
+	var shared *groupBatch
+	if !single {
+		s.group.grouped.Add(int64(len(live)))
+		shared = &groupBatch{}
+	}
+	for _, r := range live {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		t := &tx{tx: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: true, batch: shared}
+		if !single {
+			if _, err := t.hotExec(bg, `SAVEPOINT grp`); err != nil {
+				sqlTx.Rollback()
+				fail(fmt.Errorf("store: savepoint: %w", err))
+				return
+			}
+		}
+		func() {
+			defer func() { r.panicked = recover() }()
+			r.err = r.fn(t)
+		}()
+		if r.err != nil || r.panicked != nil {
+			if r.err == nil {
+				r.err = errors.New("store: panic in a grouped transaction") // replaced by the panic for its caller
+			}
+			if single {
+				sqlTx.Rollback()
+				return
+			}
+			// Only this request's changes go. If SQLite already rolled the whole
+			// transaction back (an I/O error, say), the savepoint is gone: the
+			// batch fails as one.
+			if _, err := t.hotExec(bg, `ROLLBACK TO grp`); err != nil {
+				sqlTx.Rollback()
+				fail(fmt.Errorf("store: rollback to savepoint: %w", err))
+				return
+			}
+		}
+		if single {
+			break
+		}
+		if _, err := t.hotExec(bg, `RELEASE grp`); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("store: release savepoint: %w", err))
+			return
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		fail(fmt.Errorf("store: commit: %w", err))
+		// A COMMIT refused for a deferred constraint leaves SQLite's transaction
+		// open on the writer's one connection: end it (an error when there is none).
+		conn.ExecContext(bg, `ROLLBACK`)
+	}
+}
