@@ -200,41 +200,30 @@ func (t *tx) queueAlertMail(ctx context.Context, kind, subject, body string, use
 // first; anyone who sees the workspace sees them.
 func (s *Store) ListAlerts(ctx context.Context, actor sb.Actor, workspaceID string, p sb.Page) ([]sb.Event, string, error) {
 	p = p.Bounded()
-	out := []sb.Event{}
+	var out []sb.Event
+	var next string
 	err := s.view(ctx, func(t *tx) error {
 		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionViewWorkspace, false)
 		if err != nil {
 			return err
 		}
-		q := `SELECT id, type, data, created_at FROM events WHERE workspace_id = ? AND type IN (?, ?)`
-		args := []any{w.ID, sb.EventBudgetThreshold, sb.EventPoolLow}
-		if p.Cursor != "" {
-			q += ` AND id < ?`
-			args = append(args, p.Cursor)
-		}
-		q += ` ORDER BY id DESC LIMIT ?`
-		args = append(args, p.Limit+1)
-		rows, err := t.query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e sb.Event
+		scan := func(sc scanner) (*sb.Event, error) {
+			e := sb.Event{WorkspaceID: w.ID}
 			var data string
 			var at int64
-			if err := rows.Scan(&e.ID, &e.Type, &data, &at); err != nil {
-				return err
+			if err := sc.Scan(&e.ID, &e.Type, &data, &at); err != nil {
+				return nil, err
 			}
-			e.WorkspaceID, e.Data, e.CreatedAt = w.ID, []byte(data), toTime(at)
-			out = append(out, e)
+			e.Data, e.CreatedAt = []byte(data), toTime(at)
+			return &e, nil
 		}
-		return rows.Err()
+		out, next, err = keysetPage(ctx, t, p, true, scan, func(e sb.Event) string { return e.ID },
+			`SELECT id, type, data, created_at FROM events WHERE workspace_id = ? AND type IN (?, ?)`, w.ID, sb.EventBudgetThreshold, sb.EventPoolLow)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := pageOf(out, p.Limit, func(e sb.Event) string { return e.ID })
 	return out, next, nil
 }
 

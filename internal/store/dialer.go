@@ -323,7 +323,7 @@ func (s *Store) TestVoiceEngine(ctx context.Context, actor sb.Actor, workspaceID
 
 const attemptColumns = `id, contact_id, attempt, status, dispatched_at, call_id, outcome, reason, due_at`
 
-func scanAttempt(sc interface{ Scan(...any) error }) (*sb.Attempt, error) {
+func scanAttempt(sc scanner) (*sb.Attempt, error) {
 	var a sb.Attempt
 	var dispatched sql.NullInt64
 	var callID, outcome, reason sql.NullString
@@ -371,19 +371,7 @@ func (s *Store) ListAttempts(ctx context.Context, actor sb.Actor, workspaceID, c
 		}
 		q += ` ORDER BY id LIMIT ?`
 		args = append(args, p.Limit+1)
-		rows, err := t.query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			a, err := scanAttempt(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *a)
-		}
-		if err := rows.Err(); err != nil {
+		if out, err = queryAll(ctx, t, scanAttempt, q, args...); err != nil {
 			return err
 		}
 		out, next = pageOf(out, p.Limit, func(a sb.Attempt) string { return a.ID })

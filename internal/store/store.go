@@ -410,6 +410,46 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func quote(s string) string { return strconv.Quote(s) }
 
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// queryAll runs q and scans every row with scan.
+func queryAll[T any](ctx context.Context, t *tx, scan func(scanner) (*T, error), q string, args ...any) ([]T, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, rows.Err()
+}
+
+// keysetPage reads one page of q (a SELECT with its WHERE, without ORDER BY)
+// ordered by id, newest first when desc, after p.Cursor: LIMIT n+1, cut by pageOf.
+func keysetPage[T any](ctx context.Context, t *tx, p sb.Page, desc bool, scan func(scanner) (*T, error), id func(T) string, q string, args ...any) ([]T, string, error) {
+	after, order := ` AND id > ?`, ` ORDER BY id LIMIT ?`
+	if desc {
+		after, order = ` AND id < ?`, ` ORDER BY id DESC LIMIT ?`
+	}
+	if p.Cursor != "" {
+		q += after
+		args = append(args, p.Cursor)
+	}
+	out, err := queryAll(ctx, t, scan, q+order, append(args, p.Limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := pageOf(out, p.Limit, id)
+	return out, next, nil
+}
+
 // pageOf cuts a list read with LIMIT n+1 to n items and returns the cursor of the
 // next page (empty at the end).
 func pageOf[T any](items []T, limit int, key func(T) string) ([]T, string) {

@@ -16,7 +16,7 @@ import (
 
 const webhookColumns = `id, workspace_id, url, events, description, created_at, updated_at, failing_since, disabled_at`
 
-func scanWebhook(sc interface{ Scan(...any) error }) (*sb.Webhook, error) {
+func scanWebhook(sc scanner) (*sb.Webhook, error) {
 	var h sb.Webhook
 	var events string
 	var created, updated int64
@@ -100,38 +100,20 @@ func (s *Store) CreateWebhook(ctx context.Context, actor sb.Actor, workspaceID s
 // ListWebhooks lists a workspace's endpoints, without secrets.
 func (s *Store) ListWebhooks(ctx context.Context, actor sb.Actor, workspaceID string, p sb.Page) ([]sb.Webhook, string, error) {
 	p = p.Bounded()
-	out := []sb.Webhook{}
+	var out []sb.Webhook
+	var next string
 	err := s.view(ctx, func(t *tx) error {
 		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionManageIntegrations, false)
 		if err != nil {
 			return err
 		}
-		q := `SELECT ` + webhookColumns + ` FROM webhooks WHERE workspace_id = ?`
-		args := []any{w.ID}
-		if p.Cursor != "" {
-			q += ` AND id > ?`
-			args = append(args, p.Cursor)
-		}
-		q += ` ORDER BY id LIMIT ?`
-		args = append(args, p.Limit+1)
-		rows, err := t.query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			h, err := scanWebhook(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *h)
-		}
-		return rows.Err()
+		out, next, err = keysetPage(ctx, t, p, false, scanWebhook, func(h sb.Webhook) string { return h.ID },
+			`SELECT `+webhookColumns+` FROM webhooks WHERE workspace_id = ?`, w.ID)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := pageOf(out, p.Limit, func(h sb.Webhook) string { return h.ID })
 	return out, next, nil
 }
 
@@ -221,7 +203,7 @@ func (s *Store) DeleteWebhook(ctx context.Context, actor sb.Actor, workspaceID, 
 
 const deliveryColumns = `id, webhook_id, event_type, event_id, status, attempts, response_status, last_error, next_attempt_at, created_at, delivered_at`
 
-func scanDelivery(sc interface{ Scan(...any) error }) (*sb.WebhookDelivery, error) {
+func scanDelivery(sc scanner) (*sb.WebhookDelivery, error) {
 	var d sb.WebhookDelivery
 	var status sql.NullInt64
 	var next, created int64
@@ -241,7 +223,8 @@ func scanDelivery(sc interface{ Scan(...any) error }) (*sb.WebhookDelivery, erro
 // ListDeliveries lists an endpoint's deliveries, newest first (keyset by id).
 func (s *Store) ListDeliveries(ctx context.Context, actor sb.Actor, workspaceID, webhookID string, p sb.Page) ([]sb.WebhookDelivery, string, error) {
 	p = p.Bounded()
-	out := []sb.WebhookDelivery{}
+	var out []sb.WebhookDelivery
+	var next string
 	err := s.view(ctx, func(t *tx) error {
 		w, _, err := t.access(ctx, actor, workspaceID, sb.ActionManageIntegrations, false)
 		if err != nil {
@@ -250,32 +233,13 @@ func (s *Store) ListDeliveries(ctx context.Context, actor sb.Actor, workspaceID,
 		if _, err := t.loadWebhook(ctx, w.ID, webhookID, false); err != nil {
 			return err
 		}
-		q := `SELECT ` + deliveryColumns + ` FROM webhook_deliveries WHERE webhook_id = ? AND workspace_id = ?`
-		args := []any{webhookID, w.ID}
-		if p.Cursor != "" {
-			q += ` AND id < ?`
-			args = append(args, p.Cursor)
-		}
-		q += ` ORDER BY id DESC LIMIT ?`
-		args = append(args, p.Limit+1)
-		rows, err := t.query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			d, err := scanDelivery(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *d)
-		}
-		return rows.Err()
+		out, next, err = keysetPage(ctx, t, p, true, scanDelivery, func(d sb.WebhookDelivery) string { return d.ID },
+			`SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE webhook_id = ? AND workspace_id = ?`, webhookID, w.ID)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := pageOf(out, p.Limit, func(d sb.WebhookDelivery) string { return d.ID })
 	return out, next, nil
 }
 
