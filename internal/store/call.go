@@ -119,10 +119,25 @@ func (s *Store) ReportCall(ctx context.Context, actor sb.Actor, workspaceID stri
 			return nil, false, err
 		}
 	}
+	report := s.reportCallSQLite // callsqlite.go: group commit
 	if s.dialect == postgres {
-		return s.reportCallPG(ctx, actor, workspaceID, &in, transcript) // callpg.go: one read, one pipeline
+		report = s.reportCallPG // callpg.go: one read, one pipeline
 	}
-	return s.reportCallSQLite(ctx, actor, workspaceID, &in, transcript) // callsqlite.go: group commit
+	// A report that lost the race to insert the same call as a concurrent one
+	// (errReplayRace: nothing of it was written) runs again and finds that call.
+	for attempt := 0; ; attempt++ {
+		out, created, err := report(ctx, actor, workspaceID, &in, transcript)
+		if errors.Is(err, errReplayRace) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if created {
+			s.observer().CallReported(out.DurationSeconds)
+		}
+		return out, created, nil
+	}
 }
 
 // checkCallRefs refuses a call naming an assistant, campaign or contact that is not

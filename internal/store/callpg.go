@@ -66,41 +66,31 @@ var errAlertDue = errors.New("store: an alert is due")
 func (s *Store) reportCallPG(ctx context.Context, actor sb.Actor, workspaceID string, in *sb.ReportCallInput, transcript []byte) (*sb.Call, bool, error) {
 	staged := actor.ReportDispatchID != "" || in.DispatchID != nil || s.hook != nil
 	for attempt := 0; ; attempt++ {
-		var out *sb.Call
-		created := false
-		var err error
 		if staged {
-			err = s.withConn(ctx, func(conn *sql.Conn) error {
+			var out *sb.Call
+			created := false
+			err := s.withConn(ctx, func(conn *sql.Conn) error {
 				return s.run(ctx, conn, false, func(t *tx) error {
 					var err error
 					out, created, err = t.reportCallStaged(ctx, conn, actor, workspaceID, in, transcript)
 					return err
 				})
 			})
-		} else {
-			out, created, err = s.reportCallPipelined(ctx, actor, workspaceID, in, transcript)
-			if errors.Is(err, errAlertDue) {
-				staged = true
-				continue
-			}
-			if isRetryable(err) && attempt < maxAttempts {
-				s.retries.Add(1)
-				if err := sleepJitter(ctx, attempt+1); err != nil {
-					return nil, false, err
-				}
-				continue
-			}
+			return out, created, err
 		}
-		if errors.Is(err, errReplayRace) && attempt < 3 {
+		out, created, err := s.reportCallPipelined(ctx, actor, workspaceID, in, transcript)
+		if errors.Is(err, errAlertDue) {
+			staged = true
 			continue
 		}
-		if err != nil {
-			return nil, false, err
+		if isRetryable(err) && attempt < maxAttempts {
+			s.retries.Add(1)
+			if err := sleepJitter(ctx, attempt+1); err != nil {
+				return nil, false, err
+			}
+			continue
 		}
-		if created {
-			s.observer().CallReported(out.DurationSeconds)
-		}
-		return out, created, nil
+		return out, created, err
 	}
 }
 

@@ -34,89 +34,81 @@ func (s *Store) reportCallSQLite(ctx context.Context, actor sb.Actor, workspaceI
 	// whole batch's transaction.
 	caller := ctx
 	ctx = context.WithoutCancel(ctx)
-	for attempt := 0; ; attempt++ {
-		var out *sb.Call
-		created := false
-		err := s.groupUpdate(caller, func(t *tx) error {
-			w, err := t.callAccess(ctx, actor, workspaceID, in)
-			if err != nil {
+	var out *sb.Call
+	created := false
+	err := s.groupUpdate(caller, func(t *tx) error {
+		w, err := t.callAccess(ctx, actor, workspaceID, in)
+		if err != nil {
+			return err
+		}
+		stored := func() error {
+			prior, err := scanCall(t.hotQueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE workspace_id = ? AND external_id = ?`, w.ID, in.ExternalID))
+			if err == nil {
+				out = prior
+			}
+			return err
+		}
+		if refs {
+			if err := stored(); !errors.Is(err, sql.ErrNoRows) {
+				return err // nil: a replay, answered
+			}
+			if err := t.checkCallRefs(ctx, w.ID, in); err != nil {
 				return err
 			}
-			stored := func() error {
-				prior, err := scanCall(t.hotQueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE workspace_id = ? AND external_id = ?`, w.ID, in.ExternalID))
-				if err == nil {
-					out = prior
-				}
-				return err
-			}
-			if refs {
-				if err := stored(); !errors.Is(err, sql.ErrNoRows) {
-					return err // nil: a replay, answered
-				}
-				if err := t.checkCallRefs(ctx, w.ID, in); err != nil {
-					return err
-				}
-			}
-			t.at("call.before_insert")
-			c := &sb.Call{
-				ID: secret.NewID("cal", t.now), WorkspaceID: w.ID, ExternalID: in.ExternalID, Direction: in.Direction,
-				From: in.From, To: in.To, StartedAt: in.Started.Truncate(time.Microsecond), EndedAt: in.Ended.Truncate(time.Microsecond),
-				DurationSeconds: in.Duration, Outcome: in.Outcome,
-				AssistantID: in.AssistantID, CampaignID: in.CampaignID, ContactID: in.ContactID, CreatedAt: t.now,
-			}
-			res, err := t.hotExec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES (`+placeholders(14)+`)
-				ON CONFLICT (workspace_id, external_id) DO NOTHING`,
-				c.ID, c.WorkspaceID, c.ExternalID, c.Direction, c.From, c.To, c.StartedAt.UnixMicro(), c.EndedAt.UnixMicro(),
-				c.DurationSeconds, c.Outcome, nullString(c.AssistantID), nullString(c.CampaignID), nullString(c.ContactID), t.now.UnixMicro())
-			if isUniqueViolation(err) {
-				return errReplayRace
-			}
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				if err != nil {
-					return err
-				}
-				return stored() // a replay: the call is there
-			}
-			t.at("call.inserted")
-			if transcript != nil {
-				if _, err := t.exec(ctx, `INSERT INTO call_conversations (call_id, workspace_id, transcript, recording_url) VALUES (?, ?, ?, ?)`,
-					c.ID, w.ID, string(transcript), nullString(in.RecordingURL)); err != nil {
-					return err
-				}
-			}
-			if err := t.reportAttempt(ctx, c, in); err != nil {
-				return err
-			}
-			if err := t.beforeCallDebit(ctx, w, c); err != nil {
-				return err
-			}
-			if err := t.countCall(ctx, c); err != nil {
-				return err
-			}
-			usage, err := t.debitCallUsage(ctx, w, c.DurationSeconds)
-			if err != nil {
-				return err
-			}
-			if err := t.afterCallReportedUsage(ctx, actor, w, c, usage); err != nil {
-				return err
-			}
-			out, created = c, true
-			return nil
-		})
-		if errors.Is(err, errReplayRace) && attempt < 3 {
-			continue
+		}
+		t.at("call.before_insert")
+		c := &sb.Call{
+			ID: secret.NewID("cal", t.now), WorkspaceID: w.ID, ExternalID: in.ExternalID, Direction: in.Direction,
+			From: in.From, To: in.To, StartedAt: in.Started.Truncate(time.Microsecond), EndedAt: in.Ended.Truncate(time.Microsecond),
+			DurationSeconds: in.Duration, Outcome: in.Outcome,
+			AssistantID: in.AssistantID, CampaignID: in.CampaignID, ContactID: in.ContactID, CreatedAt: t.now,
+		}
+		res, err := t.hotExec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES (`+placeholders(14)+`)
+			ON CONFLICT (workspace_id, external_id) DO NOTHING`,
+			c.ID, c.WorkspaceID, c.ExternalID, c.Direction, c.From, c.To, c.StartedAt.UnixMicro(), c.EndedAt.UnixMicro(),
+			c.DurationSeconds, c.Outcome, nullString(c.AssistantID), nullString(c.CampaignID), nullString(c.ContactID), t.now.UnixMicro())
+		if isUniqueViolation(err) {
+			return errReplayRace
 		}
 		if err != nil {
-			return nil, false, err
+			return err
 		}
-		if created {
-			s.observer().CallReported(out.DurationSeconds)
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return err
+			}
+			return stored() // a replay: the call is there
 		}
-		return out, created, nil
+		t.at("call.inserted")
+		if transcript != nil {
+			if _, err := t.exec(ctx, `INSERT INTO call_conversations (call_id, workspace_id, transcript, recording_url) VALUES (?, ?, ?, ?)`,
+				c.ID, w.ID, string(transcript), nullString(in.RecordingURL)); err != nil {
+				return err
+			}
+		}
+		if err := t.reportAttempt(ctx, c, in); err != nil {
+			return err
+		}
+		if err := t.beforeCallDebit(ctx, w, c); err != nil {
+			return err
+		}
+		if err := t.countCall(ctx, c); err != nil {
+			return err
+		}
+		usage, err := t.debitCallUsage(ctx, w, c.DurationSeconds)
+		if err != nil {
+			return err
+		}
+		if err := t.afterCallReportedUsage(ctx, actor, w, c, usage); err != nil {
+			return err
+		}
+		out, created = c, true
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
 	}
+	return out, created, nil
 }
 
 // noWebhooks reports whether the workspace is known to have no webhook, on
