@@ -254,6 +254,12 @@ func (s *Store) receiveImport(ctx context.Context, workspaceID, id string, parts
 						return nil, err
 					}
 				} else if err := s.update(ctx, func(t *tx) error {
+					// Not flushed on its own: the commit that queues the import
+					// flushes the log up to it, chunks included, before the upload
+					// is answered; a crash before that loses only an unanswered upload.
+					if _, err := t.exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+						return err
+					}
 					_, err := t.exec(ctx, `INSERT INTO contact_import_chunks (import_id, seq, data) VALUES (?, ?, ?)`, id, seq, chunk)
 					return err
 				}); err != nil {

@@ -13,6 +13,11 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
+// rawWorkspaceID is the workspace of RawContactLoad's rows, an id of the shape the
+// store makes (wsp_ and 26 characters), so that the anchor's index keys are as long
+// as the product's.
+const rawWorkspaceID = "wsp_01KB0000000000000000000000"
+
 // RawContactLoad is the floor a CSV import is compared with (issue 15): the file's
 // rows loaded as they are into a table with unique (workspace_id, email) and
 // (workspace_id, phone) indexes — on SQLite by multi-row INSERTs of 500 rows,
@@ -105,7 +110,7 @@ func (s *Store) RawContactLoad(ctx context.Context, path string) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		args = append(args, "ws", rec[0], rec[1], rec[2], rec[3], rec[4], rec[5])
+		args = append(args, rawWorkspaceID, rec[0], rec[1], rec[2], rec[3], rec[4], rec[5])
 		if len(args) == per*7 {
 			if err := flush(false); err != nil {
 				return total, err
@@ -129,7 +134,7 @@ func (c *csvSource) Next() bool {
 		}
 		return false
 	}
-	c.rec = []any{"ws", rec[0], rec[1], rec[2], rec[3], rec[4], rec[5]}
+	c.rec = []any{rawWorkspaceID, rec[0], rec[1], rec[2], rec[3], rec[4], rec[5]}
 	return true
 }
 
