@@ -56,9 +56,7 @@ func (t *tx) audienceSize(ctx context.Context, workspaceID, tag string) (int64, 
 	if tag == "" {
 		return 0, nil
 	}
-	var n int64
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM contact_tags WHERE workspace_id = ? AND tag = ?`, workspaceID, tag).Scan(&n)
-	return n, err
+	return t.taggedCount(ctx, workspaceID, tag)
 }
 
 // ListCampaigns lists a workspace's campaigns, oldest first, a page at a time (member+).

@@ -81,14 +81,21 @@ func (s *Store) ListContacts(ctx context.Context, actor sb.Actor, workspaceID st
 		q := `SELECT ` + contactColumns + ` FROM contacts WHERE workspace_id = ? AND id > ?`
 		args := []any{w.ID, f.Cursor}
 		if tag := strings.TrimSpace(f.Tag); tag != "" {
-			// Without a search, the page is keyset-paged on the tag index itself, so
-			// that it costs the same on a tag of a million contacts as on one of ten.
+			// Without a search, the page is keyset-paged on the tag's indexes
+			// themselves (taggedIDs), so that it costs the same on a tag of a
+			// million contacts as on one of ten.
 			if strings.TrimSpace(f.Q) == "" {
-				q += ` AND id IN (SELECT contact_id FROM contact_tags WHERE workspace_id = ? AND tag = ? AND contact_id > ? ORDER BY contact_id LIMIT ` + itoa(int64(limit+1)) + `)`
-				args = append(args, w.ID, tag, f.Cursor)
+				ids, err := t.taggedIDs(ctx, w.ID, tag, f.Cursor, limit+1)
+				if err != nil || len(ids) == 0 {
+					return err
+				}
+				q += ` AND id IN (` + placeholders(len(ids)) + `)`
+				for _, id := range ids {
+					args = append(args, id)
+				}
 			} else {
-				q += ` AND id IN (SELECT contact_id FROM contact_tags WHERE workspace_id = ? AND tag = ?)`
-				args = append(args, w.ID, tag)
+				q += ` AND ` + taggedCond("contacts")
+				args = append(args, w.ID, tag, w.ID, tag)
 			}
 		}
 		if search := strings.TrimSpace(f.Q); search != "" {
@@ -238,6 +245,9 @@ func (s *Store) UpdateContact(ctx context.Context, actor sb.Actor, workspaceID, 
 			return phoneConflict(err, c.Phone)
 		}
 		if in.Tags != nil {
+			if err := t.leaveTagRuns(ctx, w.ID, []string{c.ID}); err != nil {
+				return err
+			}
 			if err := t.unindexTags(ctx, w.ID, map[string][]string{c.ID: oldTags}); err != nil {
 				return err
 			}
@@ -268,6 +278,9 @@ func (s *Store) DeleteContact(ctx context.Context, actor sb.Actor, workspaceID, 
 		}
 		tags, err := parseTags(tagList)
 		if err != nil {
+			return err
+		}
+		if err := t.leaveTagRuns(ctx, w.ID, []string{id}); err != nil {
 			return err
 		}
 		if err := t.unindexTags(ctx, w.ID, map[string][]string{id: tags}); err != nil {
@@ -327,6 +340,9 @@ func (s *Store) TagContacts(ctx context.Context, actor sb.Actor, workspaceID str
 		n = len(found)
 		if n == 0 {
 			return nil
+		}
+		if err := t.leaveTagRuns(ctx, w.ID, found); err != nil {
+			return err
 		}
 		// Added first, then removed: a tag in both ends up removed.
 		added, removed := map[string][]string{}, map[string][]string{}

@@ -115,12 +115,26 @@ func (t *tx) loadProgress(ctx context.Context, c *sb.Campaign) error {
 func (t *tx) campaignTransitioned(ctx context.Context, w *wsRow, c *sb.Campaign, action string) error {
 	switch action {
 	case sb.CampaignStart:
-		if _, err := t.exec(ctx, `INSERT INTO campaign_attempts (id, workspace_id, campaign_id, contact_id, attempt, status, bucket, due_at, created_at)
+		runs, err := t.tagRuns(ctx, w.ID, c.ContactTag)
+		if err != nil {
+			return err
+		}
+		// A tag of contact_tags entries only is read from its index; one with
+		// import runs (tagrun.go) from the workspace's contacts in id order.
+		q := `INSERT INTO campaign_attempts (id, workspace_id, campaign_id, contact_id, attempt, status, bucket, due_at, created_at)
 			SELECT CAST(? AS TEXT) || ct.contact_id || '_1', ct.workspace_id, ?, ct.contact_id, 1, 'pending', 'pending', ?, ?
 			FROM contact_tags ct JOIN contacts k ON k.workspace_id = ct.workspace_id AND k.id = ct.contact_id
 			WHERE ct.workspace_id = ? AND ct.tag = ? AND k.do_not_call = 0
-			ORDER BY ct.contact_id`,
-			attemptPrefix(c.ID), c.ID, t.now.UnixMicro(), t.now.UnixMicro(), w.ID, c.ContactTag); err != nil {
+			ORDER BY ct.contact_id`
+		args := []any{attemptPrefix(c.ID), c.ID, t.now.UnixMicro(), t.now.UnixMicro(), w.ID, c.ContactTag}
+		if len(runs) > 0 {
+			q = `INSERT INTO campaign_attempts (id, workspace_id, campaign_id, contact_id, attempt, status, bucket, due_at, created_at)
+			SELECT CAST(? AS TEXT) || k.id || '_1', k.workspace_id, ?, k.id, 1, 'pending', 'pending', ?, ?
+			FROM contacts k WHERE k.workspace_id = ? AND k.do_not_call = 0 AND ` + taggedCond("k") + `
+			ORDER BY k.id`
+			args = append(args[:4], w.ID, w.ID, c.ContactTag, w.ID, c.ContactTag)
+		}
+		if _, err := t.exec(ctx, q, args...); err != nil {
 			return err
 		}
 	case sb.CampaignStop:

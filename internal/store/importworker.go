@@ -602,7 +602,22 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 	var uc upsertCounts
 	now := t.now.UnixMicro()
 	var tagRows []contactTag
-	args := make([]any, 0, min(len(cs), upsertRows)*11)
+	// The contacts it creates belong to the import's tag runs (tagrun.go): their
+	// entries in contact_tags are their own tags only.
+	var run tagRunSpan
+	var tagRun any
+	if len(common) > 0 {
+		tagRun = importID
+	}
+	ownTags := func(c *sb.Contact) {
+		run.add(c.ID)
+		for _, tag := range c.Tags {
+			if !slices.Contains(common, tag) {
+				tagRows = append(tagRows, contactTag{tag, c.ID})
+			}
+		}
+	}
+	args := make([]any, 0, min(len(cs), upsertRows)*12)
 	for lo := 0; lo < len(cs); {
 		n := stmtRows(len(cs)-lo, upsertRows)
 		part := cs[lo : lo+n]
@@ -612,7 +627,7 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 			c := &part[i]
 			c.ID = secret.NewID("con", t.now)
 			c.Tags = unionTags(common, c.Tags)
-			args = append(args, c.ID, workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now, importID, sortedTagsJSON(c.Tags))
+			args = append(args, c.ID, workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now, importID, sortedTagsJSON(c.Tags), tagRun)
 		}
 		var res sql.Result
 		var err error
@@ -630,15 +645,16 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 		}
 		if inserted == int64(n) {
 			for i := range part {
-				for _, tag := range part[i].Tags {
-					tagRows = append(tagRows, contactTag{tag, part[i].ID})
-				}
+				ownTags(&part[i])
 			}
 			continue
 		}
-		if tagRows, err = t.mergeExisting(ctx, workspaceID, importID, part, tagRows, &uc); err != nil {
+		if tagRows, err = t.mergeExisting(ctx, workspaceID, importID, part, tagRows, &uc, ownTags); err != nil {
 			return uc, err
 		}
+	}
+	if err := t.extendTagRuns(ctx, workspaceID, importID, common, run.first, run.last, run.n); err != nil {
+		return uc, err
 	}
 	// In (tag, id) order: each tag's entries are appended at its end of the index.
 	slices.SortStableFunc(tagRows, func(a, b contactTag) int { return strings.Compare(a.tag, b.tag) })
@@ -668,7 +684,7 @@ type contactTag struct{ tag, id string }
 
 // mergeExisting finishes a statement of upsertContacts that did not insert every
 // row: the contacts whose phone was there get the rows' non-empty fields and tags.
-func (t *tx) mergeExisting(ctx context.Context, workspaceID, importID string, part []sb.Contact, tagRows []contactTag, uc *upsertCounts) ([]contactTag, error) {
+func (t *tx) mergeExisting(ctx context.Context, workspaceID, importID string, part []sb.Contact, tagRows []contactTag, uc *upsertCounts, inserted func(*sb.Contact)) ([]contactTag, error) {
 	byPhone := make(map[string]*sb.Contact, len(part))
 	args := make([]any, 0, len(part)+1)
 	args = append(args, workspaceID)
@@ -705,9 +721,7 @@ func (t *tx) mergeExisting(ctx context.Context, workspaceID, importID string, pa
 	for _, e := range found {
 		c := byPhone[e.Phone]
 		if e.ID == c.ID { // inserted by this statement
-			for _, tag := range c.Tags {
-				tagRows = append(tagRows, contactTag{tag, c.ID})
-			}
+			inserted(c)
 			continue
 		}
 		if e.importID.Valid && e.importID.String == importID {
@@ -885,12 +899,27 @@ func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID
 		cs[i].Tags = unionTags(common, cs[i].Tags)
 	}
 	now := t.now.UnixMicro()
+	// The contacts it creates belong to the import's tag runs (tagrun.go): their
+	// entries in contact_tags are their own tags only.
+	var tagRun any
+	if len(common) > 0 {
+		tagRun = importID
+	}
+	runTags := slices.Sorted(slices.Values(common))
 	copyTags := func() error {
+		if err := t.extendTagRuns(ctx, workspaceID, importID, runTags, cs[0].ID, cs[len(cs)-1].ID, int64(len(cs))); err != nil {
+			return err
+		}
 		var tagRows [][]any
 		for i := range cs {
 			for _, tag := range cs[i].Tags {
-				tagRows = append(tagRows, []any{workspaceID, tag, cs[i].ID})
+				if !slices.Contains(common, tag) {
+					tagRows = append(tagRows, []any{workspaceID, tag, cs[i].ID})
+				}
 			}
+		}
+		if len(tagRows) == 0 {
+			return nil
 		}
 		slices.SortStableFunc(tagRows, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
 		return conn.Raw(func(driverConn any) error {
@@ -910,10 +939,10 @@ func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID
 		err := conn.Raw(func(driverConn any) error {
 			pc := driverConn.(*stdlib.Conn).Conn()
 			_, err := pc.CopyFrom(ctx, pgx.Identifier{"contacts"},
-				[]string{"id", "workspace_id", "first_name", "last_name", "phone", "email", "company", "created_at", "updated_at", "import_id", "tags"},
+				[]string{"id", "workspace_id", "first_name", "last_name", "phone", "email", "company", "created_at", "updated_at", "import_id", "tags", "tag_run"},
 				pgx.CopyFromSlice(len(cs), func(i int) ([]any, error) {
 					c := &cs[i]
-					return []any{c.ID, workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now, importID, sortedTagsJSON(c.Tags)}, nil
+					return []any{c.ID, workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now, importID, sortedTagsJSON(c.Tags), tagRun}, nil
 				}))
 			return err
 		})
@@ -944,9 +973,9 @@ func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID
 	if err != nil {
 		return uc, err
 	}
-	res, err := t.exec(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id, tags)
-		SELECT id, ?, first_name, last_name, phone, email, company, ?, ?, ?, tags FROM contact_import_batch ORDER BY phone
-		ON CONFLICT (workspace_id, phone) DO NOTHING`, workspaceID, now, now, importID)
+	res, err := t.exec(ctx, `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id, tags, tag_run)
+		SELECT id, ?, first_name, last_name, phone, email, company, ?, ?, ?, tags, ? FROM contact_import_batch ORDER BY phone
+		ON CONFLICT (workspace_id, phone) DO NOTHING`, workspaceID, now, now, importID, tagRun)
 	if err != nil {
 		return uc, err
 	}
@@ -956,6 +985,11 @@ func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID
 	}
 	if inserted == int64(len(cs)) {
 		return uc, copyTags()
+	}
+	// The rows inserted above belong to the runs (their ids lie in the batch's
+	// span); those the upsert below inserts (a phone deleted in between) do not.
+	if err := t.extendTagRuns(ctx, workspaceID, importID, runTags, cs[0].ID, cs[len(cs)-1].ID, inserted); err != nil {
+		return uc, err
 	}
 	err = t.queryRow(ctx, `WITH up AS (
 			INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id, tags)
@@ -972,9 +1006,12 @@ func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID
 	if err != nil {
 		return uc, err
 	}
+	// Entries for the rows' tags, but not for a tag the contact carries as a
+	// member of one of its runs.
 	_, err = t.exec(ctx, `INSERT INTO contact_tags (workspace_id, tag, contact_id)
 		SELECT ?, tg.tag, c.id FROM contact_import_batch st JOIN contacts c ON c.workspace_id = ? AND c.phone = st.phone
 		CROSS JOIN LATERAL jsonb_array_elements_text(st.tags::jsonb) AS tg(tag)
+		WHERE NOT EXISTS (SELECT 1 FROM contact_tag_runs r WHERE r.workspace_id = c.workspace_id AND r.import_id = c.tag_run AND r.tag = tg.tag)
 		ORDER BY 2, 3 ON CONFLICT DO NOTHING`, workspaceID, workspaceID)
 	return uc, err
 }
@@ -1027,8 +1064,24 @@ const (
 )
 
 func insertContactsSQL(n int) string {
-	return `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id, tags)
-		VALUES ` + rowsOf(n, 11) + ` ON CONFLICT (workspace_id, phone) DO NOTHING`
+	return `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id, tags, tag_run)
+		VALUES ` + rowsOf(n, 12) + ` ON CONFLICT (workspace_id, phone) DO NOTHING`
+}
+
+// tagRunSpan gathers the ids an import created in a transaction, for its tag runs.
+type tagRunSpan struct {
+	first, last string
+	n           int64
+}
+
+func (r *tagRunSpan) add(id string) {
+	if r.n == 0 || id < r.first {
+		r.first = id
+	}
+	if r.n == 0 || id > r.last {
+		r.last = id
+	}
+	r.n++
 }
 
 func tagsSQL(n int) string {
