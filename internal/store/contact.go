@@ -271,7 +271,8 @@ func (s *Store) DeleteContact(ctx context.Context, actor sb.Actor, workspaceID, 
 			return err
 		}
 		var phone, tagList string
-		if err := t.queryRow(ctx, `SELECT phone, tags FROM contacts WHERE workspace_id = ? AND id = ?`, w.ID, id).Scan(&phone, &tagList); errors.Is(err, sql.ErrNoRows) {
+		var run sql.NullString
+		if err := t.queryRow(ctx, `SELECT phone, tags, tag_run FROM contacts WHERE workspace_id = ? AND id = ?`, w.ID, id).Scan(&phone, &tagList, &run); errors.Is(err, sql.ErrNoRows) {
 			return sb.NotFound("Contact")
 		} else if err != nil {
 			return err
@@ -280,18 +281,20 @@ func (s *Store) DeleteContact(ctx context.Context, actor sb.Actor, workspaceID, 
 		if err != nil {
 			return err
 		}
-		if err := t.leaveTagRuns(ctx, w.ID, []string{id}); err != nil {
-			return err
-		}
-		if err := t.unindexTags(ctx, w.ID, map[string][]string{id: tags}); err != nil {
-			return err
-		}
 		res, err := t.exec(ctx, `DELETE FROM contacts WHERE workspace_id = ? AND id = ?`, w.ID, id)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return sb.NotFound("Contact")
+		}
+		if run.Valid { // its runs count one member fewer
+			if _, err := t.leftTagRun(ctx, w.ID, run.String); err != nil {
+				return err
+			}
+		}
+		if err := t.unindexTags(ctx, w.ID, map[string][]string{id: tags}); err != nil {
+			return err
 		}
 		return t.audit(ctx, actor, w.ID, w.AccountID, "contact.deleted", id, map[string]any{"phone": phone})
 	})
@@ -341,9 +344,6 @@ func (s *Store) TagContacts(ctx context.Context, actor sb.Actor, workspaceID str
 		if n == 0 {
 			return nil
 		}
-		if err := t.leaveTagRuns(ctx, w.ID, found); err != nil {
-			return err
-		}
 		// Added first, then removed: a tag in both ends up removed.
 		added, removed := map[string][]string{}, map[string][]string{}
 		for _, id := range found {
@@ -362,6 +362,10 @@ func (s *Store) TagContacts(ctx context.Context, actor sb.Actor, workspaceID str
 			if _, err := t.exec(ctx, `UPDATE contacts SET tags = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`, tagsJSON(tags), t.now.UnixMicro(), w.ID, id); err != nil {
 				return err
 			}
+		}
+		// The contacts' rows first, then their runs: the lock order of imports.
+		if err := t.leaveTagRuns(ctx, w.ID, found); err != nil {
+			return err
 		}
 		if err := t.unindexTags(ctx, w.ID, removed); err != nil {
 			return err

@@ -986,11 +986,6 @@ func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID
 	if inserted == int64(len(cs)) {
 		return uc, copyTags()
 	}
-	// The rows inserted above belong to the runs (their ids lie in the batch's
-	// span); those the upsert below inserts (a phone deleted in between) do not.
-	if err := t.extendTagRuns(ctx, workspaceID, importID, runTags, cs[0].ID, cs[len(cs)-1].ID, inserted); err != nil {
-		return uc, err
-	}
 	err = t.queryRow(ctx, `WITH up AS (
 			INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id, tags)
 			SELECT id, ?, first_name, last_name, phone, email, company, ?, ?, ?, tags FROM contact_import_batch st
@@ -1004,6 +999,12 @@ func (t *tx) upsertContactsCopy(ctx context.Context, conn *sql.Conn, workspaceID
 		FROM up JOIN contact_import_batch st ON st.phone = up.phone`,
 		workspaceID, now, now, importID, workspaceID, importID, importID).Scan(&uc.updated, &uc.ownEarlier)
 	if err != nil {
+		return uc, err
+	}
+	// The rows inserted first belong to the runs (their ids lie in the batch's
+	// span); those the upsert inserted (a phone deleted in between) do not. The
+	// runs are written after the contacts' rows, the store's lock order.
+	if err := t.extendTagRuns(ctx, workspaceID, importID, runTags, cs[0].ID, cs[len(cs)-1].ID, inserted); err != nil {
 		return uc, err
 	}
 	// Entries for the rows' tags, but not for a tag the contact carries as a

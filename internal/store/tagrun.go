@@ -110,9 +110,10 @@ func (t *tx) idsOf(ctx context.Context, q string, args ...any) ([]string, error)
 	return ids, rows.Err()
 }
 
-// leaveTagRuns takes the given contacts out of their tag runs before their tags
-// change or they are deleted: each member's run tags become contact_tags entries
-// and the runs count one member fewer.
+// leaveTagRuns takes the given contacts out of their tag runs when their tags
+// change (after their rows are written: contacts, then runs, is the lock order of
+// imports too): each member's run tags become contact_tags entries and the runs
+// count one member fewer.
 func (t *tx) leaveTagRuns(ctx context.Context, workspaceID string, ids []string) error {
 	if len(ids) == 0 {
 		return nil
@@ -141,8 +142,7 @@ func (t *tx) leaveTagRuns(ctx context.Context, workspaceID string, ids []string)
 		return err
 	}
 	for _, m := range members {
-		tags, err := t.idsOf(ctx, `UPDATE contact_tag_runs SET members = members - 1 WHERE workspace_id = ? AND import_id = ? RETURNING tag`,
-			workspaceID, m.run)
+		tags, err := t.leftTagRun(ctx, workspaceID, m.run)
 		if err != nil {
 			return err
 		}
@@ -154,6 +154,13 @@ func (t *tx) leaveTagRuns(ctx context.Context, workspaceID string, ids []string)
 		}
 	}
 	return nil
+}
+
+// leftTagRun counts one member fewer in the runs of an import, and returns their
+// tags.
+func (t *tx) leftTagRun(ctx context.Context, workspaceID, importID string) ([]string, error) {
+	return t.idsOf(ctx, `UPDATE contact_tag_runs SET members = members - 1 WHERE workspace_id = ? AND import_id = ? RETURNING tag`,
+		workspaceID, importID)
 }
 
 // extendTagRuns records that an import created count contacts of ids from first
