@@ -649,7 +649,9 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 			}
 			continue
 		}
-		if tagRows, err = t.mergeExisting(ctx, workspaceID, importID, part, tagRows, &uc, ownTags); err != nil {
+		if err := t.mergeExisting(ctx, workspaceID, importID, part, &uc, ownTags, func(tag, id string) {
+			tagRows = append(tagRows, contactTag{tag, id})
+		}); err != nil {
 			return uc, err
 		}
 	}
@@ -684,7 +686,10 @@ type contactTag struct{ tag, id string }
 
 // mergeExisting finishes a statement of upsertContacts that did not insert every
 // row: the contacts whose phone was there get the rows' non-empty fields and tags.
-func (t *tx) mergeExisting(ctx context.Context, workspaceID, importID string, part []sb.Contact, tagRows []contactTag, uc *upsertCounts, inserted func(*sb.Contact)) ([]contactTag, error) {
+// A contact the statement inserted goes to inserted; the tag entries of the others
+// to addTag.
+func (t *tx) mergeExisting(ctx context.Context, workspaceID, importID string, part []sb.Contact, uc *upsertCounts,
+	inserted func(*sb.Contact), addTag func(tag, id string)) error {
 	byPhone := make(map[string]*sb.Contact, len(part))
 	args := make([]any, 0, len(part)+1)
 	args = append(args, workspaceID)
@@ -695,7 +700,7 @@ func (t *tx) mergeExisting(ctx context.Context, workspaceID, importID string, pa
 	rows, err := t.query(ctx, `SELECT id, phone, import_id, first_name, last_name, email, company, tags FROM contacts
 		WHERE workspace_id = ? AND phone IN (`+placeholders(len(part))+`)`, args...)
 	if err != nil {
-		return tagRows, err
+		return err
 	}
 	type existing struct {
 		sb.Contact
@@ -707,16 +712,16 @@ func (t *tx) mergeExisting(ctx context.Context, workspaceID, importID string, pa
 		var e existing
 		if err := rows.Scan(&e.ID, &e.Phone, &e.importID, &e.FirstName, &e.LastName, &e.Email, &e.Company, &e.tags); err != nil {
 			rows.Close()
-			return tagRows, err
+			return err
 		}
 		found = append(found, e)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return tagRows, err
+		return err
 	}
 	if len(found) != len(part) {
-		return tagRows, fmt.Errorf("store: import found %d of %d contacts after inserting them", len(found), len(part))
+		return fmt.Errorf("store: import found %d of %d contacts after inserting them", len(found), len(part))
 	}
 	for _, e := range found {
 		c := byPhone[e.Phone]
@@ -736,20 +741,20 @@ func (t *tx) mergeExisting(ctx context.Context, workspaceID, importID string, pa
 		}
 		had, err := parseTags(e.tags)
 		if err != nil {
-			return tagRows, err
+			return err
 		}
 		tags := unionTags(had, c.Tags)
 		for _, tag := range tags {
 			if !slices.Contains(had, tag) {
-				tagRows = append(tagRows, contactTag{tag, e.ID})
+				addTag(tag, e.ID)
 			}
 		}
 		if _, err := t.exec(ctx, `UPDATE contacts SET first_name = ?, last_name = ?, email = ?, company = ?, tags = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
 			e.FirstName, e.LastName, e.Email, e.Company, sortedTagsJSON(tags), t.now.UnixMicro(), workspaceID, e.ID); err != nil {
-			return tagRows, err
+			return err
 		}
 	}
-	return tagRows, nil
+	return nil
 }
 
 // sortedTagsJSON is tagsJSON of tags already sorted and without repeats.
