@@ -166,7 +166,10 @@ func TestPhoneValidityMatchesLibrary(t *testing.T) {
 		nums, nExamples := testNumbers(rng, int32(g.cc), g.examples, regionLengths(t, g.region, g.cc))
 		others := phonenumbers.GetRegionCodesForCountryCode(g.cc)
 		for i, num := range nums {
-			targets := []string{g.region, others[rng.IntN(len(others))], phonenumbers.GetRegionCodeForCountryCode(g.cc), "US", "001", "", "ZZ", strings.ToLower(g.region)}
+			targets := []string{g.region, others[rng.IntN(len(others))], "US", "001"}
+			if i%8 == 0 {
+				targets = append(targets, phonenumbers.GetRegionCodeForCountryCode(g.cc), "", "ZZ", strings.ToLower(g.region))
+			}
 			for _, r := range targets {
 				want := phonenumbers.IsValidNumberForRegion(num, r)
 				if got := sb.ValidForRegion(num, r); got != want {
@@ -185,7 +188,7 @@ func TestPhoneValidityMatchesLibrary(t *testing.T) {
 				t.Errorf("%s %d %s: valid %v, library %v", g.region, g.cc, phonenumbers.GetNationalSignificantNumber(num), got, want)
 			}
 
-			if i >= nExamples && i%4 != 0 {
+			if i >= nExamples && i%8 != 0 {
 				continue
 			}
 			nsn := phonenumbers.GetNationalSignificantNumber(num)
