@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
@@ -45,4 +46,19 @@ func TestPhoneRegionRules(t *testing.T) {
 				c.r.meta.Mobile, c.r.meta.GetSameMobileAndFixedLinePattern(), c.nsn, got, c.want)
 		}
 	}
+}
+
+// TestPhoneRegionConcurrent has goroutines ask about a region for the first
+// time at once; run with -race.
+func TestPhoneRegionConcurrent(t *testing.T) {
+	r := &phoneRegion{meta: phoneRegions().geo["FR"].meta}
+	var wg sync.WaitGroup
+	for _, nsn := range []string{"142685300", "612345678", "142685300", "12345"} {
+		wg.Go(func() {
+			if got, want := r.hasType(nsn), len(nsn) == 9; got != want {
+				t.Errorf("FR %s valid %v, want %v", nsn, got, want)
+			}
+		})
+	}
+	wg.Wait()
 }
