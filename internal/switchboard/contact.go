@@ -322,18 +322,26 @@ func (pn *PhoneNormalizer) fastNANP(s string) (string, bool) {
 }
 
 // valid is phonenumbers.IsValidNumber, trying the hinted region first: valid for
-// one region means valid.
+// one region means valid. It uses the precompiled checks of phonevalid.go, which
+// give the library's answers. The loop tries a region once, and leaves "001" to
+// the general check as before: the old test of the number's calling code against
+// GetCountryCodeForRegion("001"), which is 0, never passed.
 func (pn *PhoneNormalizer) valid(num *phonenumbers.PhoneNumber) bool {
-	for _, r := range [2]string{pn.hint, pn.Region} {
-		if r != "" && int(num.GetCountryCode()) == phonenumbers.GetCountryCodeForRegion(r) && phonenumbers.IsValidNumberForRegion(num, r) {
+	cc, nsn := num.GetCountryCode(), nationalSignificantNumber(num)
+	for i, r := range [2]string{pn.hint, pn.Region} {
+		if r == "" || r == nonGeoRegion || i == 1 && r == pn.hint {
+			continue
+		}
+		if validForRegion(cc, nsn, r) {
 			pn.hint = r
 			return true
 		}
 	}
-	if !phonenumbers.IsValidNumber(num) {
+	r := regionForNumber(cc, nsn)
+	if !validForRegion(cc, nsn, r) {
 		return false
 	}
-	pn.hint = phonenumbers.GetRegionCodeForNumber(num)
+	pn.hint = r
 	return true
 }
 
