@@ -617,17 +617,17 @@ func (t *tx) upsertContacts(ctx context.Context, stmts *importStmts, workspaceID
 			}
 		}
 	}
-	args := make([]any, 0, min(len(cs), upsertRows)*12)
+	args := make([]any, 0, 5+min(len(cs), upsertRows)*7)
 	for lo := 0; lo < len(cs); {
 		n := stmtRows(len(cs)-lo, upsertRows)
 		part := cs[lo : lo+n]
 		lo += n
-		args = args[:0]
+		args = append(args[:0], workspaceID, now, now, importID, tagRun)
 		for i := range part {
 			c := &part[i]
 			c.ID = secret.NewID("con", t.now)
 			c.Tags = unionTags(common, c.Tags)
-			args = append(args, c.ID, workspaceID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, now, now, importID, sortedTagsJSON(c.Tags), tagRun)
+			args = append(args, c.ID, c.FirstName, c.LastName, c.Phone, c.Email, c.Company, sortedTagsJSON(c.Tags))
 		}
 		var res sql.Result
 		var err error
@@ -1069,9 +1069,16 @@ const (
 	tagRows0   = 1024
 )
 
+// insertContactsSQL inserts n contacts of one import. What they share (workspace,
+// times, import, tag run) is bound once, before the rows' seven values each:
+// binding is a tenth of an import's time. (Numbered parameters, ?NNN, would say
+// the same more plainly, but the driver looks each one up by name, which is
+// linear in their number.)
 func insertContactsSQL(n int) string {
 	return `INSERT INTO contacts (id, workspace_id, first_name, last_name, phone, email, company, created_at, updated_at, import_id, tags, tag_run)
-		VALUES ` + rowsOf(n, 12) + ` ON CONFLICT (workspace_id, phone) DO NOTHING`
+		SELECT v.column1, c.ws, v.column2, v.column3, v.column4, v.column5, v.column6, c.created, c.updated, c.imp, v.column7, c.run
+		FROM (SELECT ? AS ws, ? AS created, ? AS updated, ? AS imp, ? AS run) c, (VALUES ` + rowsOf(n, 7) + `) v
+		WHERE true ON CONFLICT (workspace_id, phone) DO NOTHING`
 }
 
 // tagRunSpan gathers the ids an import created in a transaction, for its tag runs.
