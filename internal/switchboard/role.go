@@ -87,15 +87,36 @@ func MinRole(a Action) Role { return permissionTable[a] }
 // Authorize answers "may a caller with this role do this action?". A caller with no
 // role gets not_found (a workspace's existence is not revealed); a role too low gets
 // forbidden.
+//
+// Its refusals are made once (the errors are shared and never changed), so that the
+// refusal path allocates nothing: the console asks it for every menu entry, and a
+// denied request should cost no more than an allowed one.
 func Authorize(role Role, a Action) error {
 	if !role.Valid() {
-		return NotFound("Workspace")
+		return errNoWorkspace
 	}
-	if !role.AtLeast(permissionTable[a]) {
-		return Errorf(ECodeForbidden, "%s", forbiddenMessage(role, permissionTable[a]))
+	need := permissionTable[a]
+	if !role.AtLeast(need) {
+		return forbidden[role.Rank()][need.Rank()]
 	}
 	return nil
 }
+
+var (
+	errNoWorkspace = NotFound("Workspace")
+	// forbidden[have][need], by rank: the refusal of a role below the one needed.
+	forbidden = func() (f [6][6]*Error) {
+		roles := []Role{RoleViewer, RoleMember, RoleManager, RoleAdmin, RoleOwner}
+		for _, have := range roles {
+			for _, need := range roles {
+				if !have.AtLeast(need) {
+					f[have.Rank()][need.Rank()] = Errorf(ECodeForbidden, "%s", forbiddenMessage(have, need))
+				}
+			}
+		}
+		return f
+	}()
+)
 
 // forbiddenMessage says, in words, which roles may do what a role may not.
 func forbiddenMessage(have, need Role) string {

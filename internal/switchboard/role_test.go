@@ -50,3 +50,27 @@ func TestHigher(t *testing.T) {
 		t.Fatal("Higher picks the wrong role")
 	}
 }
+
+// The permission check's refusals allocate nothing (issue 15), and say the same as
+// before: not_found for no role, forbidden with the roles that may.
+func TestAuthorizeRefusalAllocatesNothing(t *testing.T) {
+	var err error
+	allocs := testing.AllocsPerRun(100, func() {
+		err = Authorize(RoleNone, ActionViewResources)
+		err = Authorize(RoleViewer, ActionEditContacts)
+		err = Authorize(RoleAdmin, ActionOwn)
+	})
+	if allocs != 0 {
+		t.Fatalf("a refusal allocates %.0f times, want 0", allocs)
+	}
+	if ErrorCode(err) != ECodeForbidden || ErrorMessage(err) != "Only the workspace's owner can do this; you are an admin." {
+		t.Fatalf("Authorize(admin, own) = %v", err)
+	}
+	if err := Authorize(RoleNone, ActionViewResources); ErrorCode(err) != ECodeNotFound || ErrorMessage(err) != "Workspace not found." {
+		t.Fatalf("Authorize(none, view) = %v", err)
+	}
+	if err := Authorize(RoleViewer, ActionEditContacts); ErrorCode(err) != ECodeForbidden ||
+		ErrorMessage(err) != "Only managers, admins or owners can do this; you are a viewer. Ask an admin or the owner for a higher role." {
+		t.Fatalf("Authorize(viewer, edit contacts) = %v", err)
+	}
+}
