@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -111,20 +109,20 @@ func BenchmarkReportCallHTTP(b *testing.B) {
 			})
 			b.Run("client=lean", func(b *testing.B) {
 				addr := strings.TrimPrefix(a.srv.URL, "http://")
-				var left atomic.Int64
-				left.Store(int64(b.N))
-				var wg sync.WaitGroup
+				base := seq.Add(int64(b.N)) - int64(b.N)
 				b.ResetTimer()
-				for range 64 {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						if err := postLean(addr, path, a.token, &seq, &left); err != nil {
-							b.Error(err)
-						}
-					}()
+				err := storetest.LeanRequests(addr, 64, int64(b.N), 201, func(req []byte, i int64) []byte {
+					var scratch [256]byte
+					body := appendReport(scratch[:0], base+i)
+					req = append(req, "POST "+path+" HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer "+a.token+
+						"\r\nContent-Type: application/json\r\nContent-Length: "...)
+					req = strconv.AppendInt(req, int64(len(body)), 10)
+					req = append(req, "\r\n\r\n"...)
+					return append(req, body...)
+				})
+				if err != nil {
+					b.Fatal(err)
 				}
-				wg.Wait()
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
 			})
 		})
@@ -133,73 +131,16 @@ func BenchmarkReportCallHTTP(b *testing.B) {
 
 var reportStart = time.Date(2026, 2, 27, 10, 0, 0, 0, time.UTC)
 
-// postLean reports calls over one connection until left runs out.
-func postLean(addr, path, token string, seq, left *atomic.Int64) error {
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	br := bufio.NewReader(conn)
-	var req, body []byte
-	for left.Add(-1) >= 0 {
-		i := seq.Add(1)
-		at := reportStart.Add(time.Duration(i) * time.Second)
-		body = append(body[:0], `{"external_id":"h`...)
-		body = strconv.AppendInt(body, i, 10)
-		body = append(body, `","direction":"outbound","from":"+14155550100","to":"+14155550199","started_at":"`...)
-		body = at.AppendFormat(body, time.RFC3339)
-		body = append(body, `","ended_at":"`...)
-		body = at.Add(90*time.Second).AppendFormat(body, time.RFC3339)
-		body = append(body, `","outcome":"completed"}`...)
-		req = append(req[:0], "POST "...)
-		req = append(req, path...)
-		req = append(req, " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer "...)
-		req = append(req, token...)
-		req = append(req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
-		req = strconv.AppendInt(req, int64(len(body)), 10)
-		req = append(req, "\r\n\r\n"...)
-		req = append(req, body...)
-		if _, err := conn.Write(req); err != nil {
-			return err
-		}
-		if err := readLeanResponse(br, 201); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// readLeanResponse reads one response with a Content-Length and checks its status.
-func readLeanResponse(br *bufio.Reader, want int) error {
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		return err
-	}
-	if len(line) < 12 || string(line[9:12]) != strconv.Itoa(want) {
-		return fmt.Errorf("response %q, want %d", bytes.TrimSpace(line), want)
-	}
-	length := -1
-	for {
-		h, err := br.ReadSlice('\n')
-		if err != nil {
-			return err
-		}
-		h = bytes.TrimRight(h, "\r\n")
-		if len(h) == 0 {
-			break
-		}
-		if k, v, ok := bytes.Cut(h, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
-			if length, err = strconv.Atoi(string(bytes.TrimSpace(v))); err != nil {
-				return err
-			}
-		}
-	}
-	if length < 0 {
-		return fmt.Errorf("a response without Content-Length")
-	}
-	_, err = br.Discard(length)
-	return err
+// appendReport appends the JSON of distinct call i.
+func appendReport(body []byte, i int64) []byte {
+	at := reportStart.Add(time.Duration(i) * time.Second)
+	body = append(body, `{"external_id":"h`...)
+	body = strconv.AppendInt(body, i, 10)
+	body = append(body, `","direction":"outbound","from":"+14155550100","to":"+14155550199","started_at":"`...)
+	body = at.AppendFormat(body, time.RFC3339)
+	body = append(body, `","ended_at":"`...)
+	body = at.Add(90*time.Second).AppendFormat(body, time.RFC3339)
+	return append(body, `","outcome":"completed"}`...)
 }
 
 // BenchmarkImportAPI uploads a generated file of SWITCHBOARD_BENCH_IMPORT_ROWS

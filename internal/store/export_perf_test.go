@@ -1,16 +1,23 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/switchboard/switchboard/internal/secret"
+	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
 // rawWorkspaceID is the workspace of RawContactLoad's rows, an id of the shape the
@@ -140,3 +147,56 @@ func (c *csvSource) Next() bool {
 
 func (c *csvSource) Values() ([]any, error) { return c.rec, nil }
 func (c *csvSource) Err() error             { return c.err }
+
+// PlainCallHistoryHandler is the anchor of the call-history page over HTTP (issue
+// 15): GET /api/v1/workspaces/{ws}/calls answered by the same token, membership
+// and page work written straight — the session by its token's hash, the caller's
+// membership role, the page of 50 calls newest first, JSON in one write — without
+// the product's middleware, store transaction, permission table or problem
+// documents.
+func (s *Store) PlainCallHistoryHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/workspaces/{ws}/calls", func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		var userID, role string
+		err := s.read.QueryRowContext(ctx, s.rebind(`SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?`),
+			secret.HashToken(token), time.Now().UnixMicro()).Scan(&userID)
+		if err == nil {
+			err = s.read.QueryRowContext(ctx, s.rebind(`SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?`),
+				r.PathValue("ws"), userID).Scan(&role)
+		}
+		if err != nil {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+callColumns+` FROM calls WHERE workspace_id = ?
+			ORDER BY started_at DESC, id DESC LIMIT 51`), r.PathValue("ws"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		defer rows.Close()
+		page := struct {
+			Items      []sb.Call `json:"items"`
+			NextCursor string    `json:"next_cursor"`
+		}{Items: make([]sb.Call, 0, 51)}
+		for rows.Next() {
+			c, err := scanCall(rows)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			page.Items = append(page.Items, *c)
+		}
+		if len(page.Items) > 50 {
+			page.Items = page.Items[:50]
+			page.NextCursor = callCursor(page.Items[49])
+		}
+		var buf bytes.Buffer
+		json.NewEncoder(&buf).Encode(page)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(buf.Bytes())
+	})
+	return mux
+}

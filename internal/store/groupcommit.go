@@ -212,7 +212,7 @@ func (s *Store) runGroup(batch []*groupReq) {
 			r.err = err
 			continue
 		}
-		t := &tx{tx: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: true, batch: shared}
+		t := &tx{tx: sqlTx, db: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: true, batch: shared}
 		if !single {
 			if _, err := t.hotExec(bg, `SAVEPOINT grp`); err != nil {
 				sqlTx.Rollback()
