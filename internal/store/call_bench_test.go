@@ -121,13 +121,7 @@ func BenchmarkRawInsertUpdate(b *testing.B) {
 // outcome and time range.
 func BenchmarkCallHistoryPage(b *testing.B) {
 	ctx := context.Background()
-	n := 100_000
-	if v := os.Getenv("SWITCHBOARD_BENCH_CALLS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 100 {
-			b.Fatalf("SWITCHBOARD_BENCH_CALLS=%q: want a number of calls of at least 100", v)
-		}
-	}
+	n := benchCalls(b)
 	for _, dialect := range benchDialects {
 		b.Run(fmt.Sprintf("%s/calls=%d", dialect, n), func(b *testing.B) {
 			s, actor, ws := benchStore(b, dialect)
@@ -164,3 +158,17 @@ func BenchmarkCallHistoryPage(b *testing.B) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// benchCalls is how many calls the history benchmarks seed:
+// SWITCHBOARD_BENCH_CALLS, default 100,000.
+func benchCalls(b *testing.B) int {
+	v := os.Getenv("SWITCHBOARD_BENCH_CALLS")
+	if v == "" {
+		return 100_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 100 {
+		b.Fatalf("SWITCHBOARD_BENCH_CALLS=%q: want a number of calls of at least 100", v)
+	}
+	return n
+}

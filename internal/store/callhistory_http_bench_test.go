@@ -3,8 +3,6 @@ package store_test
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +21,7 @@ import (
 // membership and page work written straight (Store.PlainCallHistoryHandler).
 // Issue 15 wants api ≥ 0.7 × plain (scripts/bench-compare's last row).
 func BenchmarkCallHistoryHTTP(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("SWITCHBOARD_BENCH_CALLS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 100 {
-			b.Fatalf("SWITCHBOARD_BENCH_CALLS=%q: want a number of calls of at least 100", v)
-		}
-	}
+	n := benchCalls(b)
 	for _, dialect := range benchDialects {
 		b.Run(dialect, func(b *testing.B) {
 			s := storetest.Open(b, dialect, storetest.Options{Configure: func(c *store.Config) { c.Now = time.Now }}, storetest.NewClock())

@@ -289,7 +289,7 @@ func (s *Store) DeleteContact(ctx context.Context, actor sb.Actor, workspaceID, 
 			return sb.NotFound("Contact")
 		}
 		if run.Valid { // its runs count one member fewer
-			if _, err := t.leftTagRun(ctx, w.ID, run.String); err != nil {
+			if _, err := t.leftTagRun(ctx, w.ID, run.String, 1); err != nil {
 				return err
 			}
 		}

@@ -210,17 +210,7 @@ func TestGroupCommitCancelledWhileQueued(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var ids []string
-	rows, err := s.DB().Query(`SELECT id FROM bench_rows`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id string
-		rows.Scan(&id)
-		ids = append(ids, id)
-	}
-	rows.Close()
+	ids := benchRowIDs(t, s)
 	if cancelled != 1 || fmt.Sprint(ids) != "[kept]" {
 		t.Fatalf("%d cancelled, rows %v; want 1 and [kept]", cancelled, ids)
 	}
@@ -345,18 +335,30 @@ func TestGroupCommitPanicStaysWithItsCaller(t *testing.T) {
 	if errs[0] != nil || errs[2] != nil || errs[1] == nil || !strings.Contains(errs[1].Error(), "panicked") {
 		t.Fatalf("batch with a panic: %v", errs)
 	}
-	var ids []string
+	ids := benchRowIDs(t, s)
+	if fmt.Sprint(ids) != "[after-alone kept-1 kept-2]" {
+		t.Fatalf("rows %v", ids)
+	}
+}
+
+// benchRowIDs returns the ids of the scratch table's rows, in order.
+func benchRowIDs(t *testing.T, s *store.Store) []string {
+	t.Helper()
 	rows, err := s.DB().Query(`SELECT id FROM bench_rows ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
+	var ids []string
 	for rows.Next() {
 		var id string
-		rows.Scan(&id)
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
 		ids = append(ids, id)
 	}
-	rows.Close()
-	if fmt.Sprint(ids) != "[after-alone kept-1 kept-2]" {
-		t.Fatalf("rows %v", ids)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return ids
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"maps"
 	"slices"
 )
 
@@ -29,33 +30,21 @@ type tagRun struct {
 
 // tagRuns returns the runs of a tag that have members, by their first id.
 func (t *tx) tagRuns(ctx context.Context, workspaceID, tag string) ([]tagRun, error) {
-	rows, err := t.query(ctx, `SELECT import_id, first_id, last_id, members FROM contact_tag_runs
-		WHERE workspace_id = ? AND tag = ? AND members > 0 ORDER BY first_id`, workspaceID, tag)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []tagRun
-	for rows.Next() {
+	return queryAll(ctx, t, func(sc scanner) (*tagRun, error) {
 		var r tagRun
-		if err := rows.Scan(&r.importID, &r.first, &r.last, &r.members); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return &r, sc.Scan(&r.importID, &r.first, &r.last, &r.members)
+	}, `SELECT import_id, first_id, last_id, members FROM contact_tag_runs
+		WHERE workspace_id = ? AND tag = ? AND members > 0 ORDER BY first_id`, workspaceID, tag)
 }
 
-// taggedCount counts the workspace's contacts that carry the tag.
+// taggedCount counts the workspace's contacts that carry the tag: its entries
+// and its runs' members.
 func (t *tx) taggedCount(ctx context.Context, workspaceID, tag string) (int64, error) {
-	var n, members int64
-	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM contact_tags WHERE workspace_id = ? AND tag = ?`, workspaceID, tag).Scan(&n); err != nil {
-		return 0, err
-	}
-	if err := t.queryRow(ctx, `SELECT COALESCE(SUM(members), 0) FROM contact_tag_runs WHERE workspace_id = ? AND tag = ?`, workspaceID, tag).Scan(&members); err != nil {
-		return 0, err
-	}
-	return n + members, nil
+	var n int64
+	err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM contact_tags WHERE workspace_id = ? AND tag = ?)
+		+ (SELECT COALESCE(SUM(members), 0) FROM contact_tag_runs WHERE workspace_id = ? AND tag = ?)`,
+		workspaceID, tag, workspaceID, tag).Scan(&n)
+	return n, err
 }
 
 // taggedIDs returns the ids of the first n contacts after cursor, in id order,
@@ -93,27 +82,19 @@ func (t *tx) taggedIDs(ctx context.Context, workspaceID, tag, cursor string, n i
 	return ids, nil
 }
 
+// idsOf returns the one text column of q's rows.
 func (t *tx) idsOf(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := t.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
+	return queryAll(ctx, t, func(sc scanner) (*string, error) {
 		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		return &id, sc.Scan(&id)
+	}, q, args...)
 }
 
 // leaveTagRuns takes the given contacts out of their tag runs when their tags
 // change (after their rows are written: contacts, then runs, is the lock order of
-// imports too): each member's run tags become contact_tags entries and the runs
-// count one member fewer.
+// imports too): each member's run tags become contact_tags entries and its runs
+// count one member fewer. A statement per run the members come from, not per
+// member: bulk tagging an import's contacts is the common case.
 func (t *tx) leaveTagRuns(ctx context.Context, workspaceID string, ids []string) error {
 	if len(ids) == 0 {
 		return nil
@@ -122,45 +103,41 @@ func (t *tx) leaveTagRuns(ctx context.Context, workspaceID string, ids []string)
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := t.query(ctx, `SELECT id, tag_run FROM contacts WHERE workspace_id = ? AND id IN (`+placeholders(len(ids))+`)
-		AND tag_run IS NOT NULL ORDER BY id`, args...)
-	if err != nil {
-		return err
-	}
 	type member struct{ id, run string }
-	var members []member
-	for rows.Next() {
+	members, err := queryAll(ctx, t, func(sc scanner) (*member, error) {
 		var m member
-		if err := rows.Scan(&m.id, &m.run); err != nil {
-			rows.Close()
-			return err
-		}
-		members = append(members, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return &m, sc.Scan(&m.id, &m.run)
+	}, `SELECT id, tag_run FROM contacts WHERE workspace_id = ? AND id IN (`+placeholders(len(ids))+`)
+		AND tag_run IS NOT NULL ORDER BY id`, args...)
+	if err != nil || len(members) == 0 {
 		return err
 	}
+	byRun := map[string][]string{}
 	for _, m := range members {
-		tags, err := t.leftTagRun(ctx, workspaceID, m.run)
+		byRun[m.run] = append(byRun[m.run], m.id)
+	}
+	entries := map[string][]string{}
+	for _, run := range slices.Sorted(maps.Keys(byRun)) {
+		tags, err := t.leftTagRun(ctx, workspaceID, run, len(byRun[run]))
 		if err != nil {
 			return err
 		}
-		if err := t.indexTags(ctx, workspaceID, map[string][]string{m.id: tags}); err != nil {
-			return err
-		}
-		if _, err := t.exec(ctx, `UPDATE contacts SET tag_run = NULL WHERE workspace_id = ? AND id = ?`, workspaceID, m.id); err != nil {
-			return err
+		for _, id := range byRun[run] {
+			entries[id] = tags
 		}
 	}
-	return nil
+	if err := t.indexTags(ctx, workspaceID, entries); err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `UPDATE contacts SET tag_run = NULL WHERE workspace_id = ? AND id IN (`+placeholders(len(ids))+`) AND tag_run IS NOT NULL`, args...)
+	return err
 }
 
-// leftTagRun counts one member fewer in the runs of an import, and returns their
+// leftTagRun counts n members fewer in the runs of an import, and returns their
 // tags.
-func (t *tx) leftTagRun(ctx context.Context, workspaceID, importID string) ([]string, error) {
-	return t.idsOf(ctx, `UPDATE contact_tag_runs SET members = members - 1 WHERE workspace_id = ? AND import_id = ? RETURNING tag`,
-		workspaceID, importID)
+func (t *tx) leftTagRun(ctx context.Context, workspaceID, importID string, n int) ([]string, error) {
+	return t.idsOf(ctx, `UPDATE contact_tag_runs SET members = members - ? WHERE workspace_id = ? AND import_id = ? RETURNING tag`,
+		n, workspaceID, importID)
 }
 
 // extendTagRuns records that an import created count contacts of ids from first
