@@ -26,6 +26,9 @@ func (t *tx) afterCallReportedUsage(ctx context.Context, actor sb.Actor, w *wsRo
 	if c.DurationSeconds <= 0 {
 		return nil
 	}
+	// On SQLite, an account known to be far from the low-pool alert skips its
+	// check (epoch.go); the debit is taken off the bound either way.
+	far := t.poolFar(w.AccountID, c.DurationSeconds)
 	drawsOnAccount, err := t.checkThresholdsKnown(ctx, actor, w.ID, w.AccountID, usage.self)
 	if err != nil {
 		return err
@@ -40,7 +43,7 @@ func (t *tx) afterCallReportedUsage(ctx context.Context, actor sb.Actor, w *wsRo
 	// A call within a budget leaves the account's unallocated minutes as they
 	// were (the budget had set them aside): only a call drawing on the account, or
 	// going past its budget, can make the pool run low.
-	if !drawsOnAccount {
+	if !drawsOnAccount || far {
 		return nil
 	}
 	return t.checkPoolLow(ctx, actor, w.ID, w.AccountID)
@@ -147,8 +150,12 @@ func (t *tx) checkPoolLow(ctx context.Context, actor sb.Actor, workspaceID, acco
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
-	if err != nil || fired.String == grantID || grantSeconds <= 0 || unallocated*10 >= grantSeconds {
+	if err != nil {
 		return err
+	}
+	t.rememberPool(accountID, unallocated, grantSeconds)
+	if fired.String == grantID || grantSeconds <= 0 || unallocated*10 >= grantSeconds {
+		return nil
 	}
 	res, err := t.exec(ctx, `INSERT INTO pool_low_alerts (account_id, grant_id) VALUES (?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET grant_id = excluded.grant_id WHERE pool_low_alerts.grant_id <> excluded.grant_id`,

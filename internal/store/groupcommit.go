@@ -2,14 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
 // Group commit on SQLite (issue 15). SQLite has one writer: every write
@@ -55,48 +54,6 @@ type groupCommit struct {
 	leading bool // a leader is running a batch; it hands over or clears this
 	// grouped counts the requests run in batches of more than one (tests).
 	grouped atomic.Int64
-}
-
-// groupBatch is what the bodies of one batch share: the workspaces their actors
-// were let into (callAccess). They run in one transaction, so what the first
-// body read is what the next would read, unless a body of the batch changed it;
-// the bodies grouped (call reports) change neither workspaces' identity, deletion
-// nor memberships. Only what succeeded is kept.
-type groupBatch struct {
-	access map[groupAccessKey]*wsRow
-}
-
-// groupAccessKey is an actor, as far as its rights go, and a workspace.
-type groupAccessKey struct {
-	user, key, keyWorkspace string
-	keyRole                 sb.Role
-	operator                bool
-	workspace               string
-}
-
-func accessKey(actor sb.Actor, workspaceID string) groupAccessKey {
-	return groupAccessKey{user: actor.UserID, key: actor.APIKeyID, keyWorkspace: actor.APIKeyWorkspaceID,
-		keyRole: actor.APIKeyRole, operator: actor.Operator, workspace: workspaceID}
-}
-
-// accessed returns the workspace an earlier body of the batch was let into with
-// the same rights, or nil.
-func (t *tx) accessed(actor sb.Actor, workspaceID string) *wsRow {
-	if t.batch == nil || actor.ReportDispatchID != "" || actor.System != "" {
-		return nil
-	}
-	return t.batch.access[accessKey(actor, workspaceID)]
-}
-
-// rememberAccess records, for the rest of the batch, that the actor was let in.
-func (t *tx) rememberAccess(actor sb.Actor, workspaceID string, w *wsRow) {
-	if t.batch == nil || actor.ReportDispatchID != "" || actor.System != "" {
-		return
-	}
-	if t.batch.access == nil {
-		t.batch.access = map[groupAccessKey]*wsRow{}
-	}
-	t.batch.access[accessKey(actor, workspaceID)] = w
 }
 
 // groupUpdate runs fn in a write transaction shared with concurrent callers on
@@ -202,17 +159,19 @@ func (s *Store) runGroup(batch []*groupReq) {
 	// A batch of one runs as update runs a transaction: no savepoint, and its
 	// failure rolls the transaction back.
 	single := len(live) == 1
-	var shared *groupBatch
 	if !single {
 		s.group.grouped.Add(int64(len(live)))
-		shared = &groupBatch{}
 	}
+	// The bodies (call reports) share the writer's caches; they do not bump its
+	// epoch (epoch.go).
+	epoch := s.caches.epoch.Load()
+	stmts := new(map[*sql.Stmt]*sql.Stmt)
 	for _, r := range live {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
 			continue
 		}
-		t := &tx{tx: sqlTx, db: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: true, batch: shared}
+		t := &tx{tx: sqlTx, db: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: true, epoch: epoch, stmts: stmts}
 		if !single {
 			if _, err := t.hotExec(bg, `SAVEPOINT grp`); err != nil {
 				sqlTx.Rollback()

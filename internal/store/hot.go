@@ -19,7 +19,7 @@ func (t *tx) hotStmt(ctx context.Context, q string) *sql.Stmt {
 	}
 	if v, ok := t.s.hot.Load(q); ok {
 		if st, _ := v.(*sql.Stmt); st != nil {
-			return t.tx.StmtContext(ctx, st)
+			return t.txStmt(ctx, st)
 		}
 		return nil // being prepared
 	}
@@ -58,4 +58,22 @@ func (t *tx) hotExec(ctx context.Context, q string, args ...any) (sql.Result, er
 		return st.ExecContext(ctx, args...)
 	}
 	return t.exec(ctx, q, args...)
+}
+
+// txStmt is the writer's prepared statement bound to the transaction, made once
+// per transaction (a group commit's bodies share theirs): database/sql makes a new
+// one, with its bookkeeping, on every Tx.StmtContext.
+func (t *tx) txStmt(ctx context.Context, st *sql.Stmt) *sql.Stmt {
+	if t.stmts == nil {
+		return t.tx.StmtContext(ctx, st)
+	}
+	if ts, ok := (*t.stmts)[st]; ok {
+		return ts
+	}
+	if *t.stmts == nil {
+		*t.stmts = map[*sql.Stmt]*sql.Stmt{}
+	}
+	ts := t.tx.StmtContext(ctx, st)
+	(*t.stmts)[st] = ts
+	return ts
 }

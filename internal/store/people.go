@@ -23,15 +23,17 @@ const (
 	sessionTouchSkip = time.Minute // how often a session's last use is written
 )
 
-// touchSession records a session's last use, at most once a minute.
-func (s *Store) touchSession(ctx context.Context, hash string, lastUsed int64, now time.Time) {
+// touchSession records a session's last use, at most once a minute, and reports
+// whether it was due.
+func (s *Store) touchSession(ctx context.Context, hash string, lastUsed int64, now time.Time) bool {
 	if now.Sub(toTime(lastUsed)) < sessionTouchSkip {
-		return
+		return false
 	}
 	if _, err := s.write.ExecContext(ctx, s.rebind(`UPDATE sessions SET last_used_at = ? WHERE token_hash = ? AND last_used_at < ?`),
 		now.UnixMicro(), hash, now.Add(-sessionTouchSkip).UnixMicro()); err != nil {
 		s.cfg.Logger.Warn("record session use", "err", err)
 	}
+	return true
 }
 
 // rateLimit counts one event in bucket and refuses when limit events already fell

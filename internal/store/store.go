@@ -104,6 +104,9 @@ type Store struct {
 	// (callsqlite.go). Both only on SQLite.
 	group    groupCommit
 	hookless sync.Map
+	// caches holds what the call report path may reuse while nothing else is
+	// written (epoch.go). Only on SQLite.
+	caches epochCaches
 	// readHot holds statements prepared on the read pool (readhot.go).
 	readHot sync.Map
 
@@ -291,8 +294,12 @@ type tx struct {
 	// write is set in update's transactions, whose statements may come from the
 	// writer's prepared statements (hot.go).
 	write bool
-	// batch is the group commit's batch this body runs in, if any (groupcommit.go).
-	batch *groupBatch
+	// epoch is the writer's epoch during this write transaction on SQLite: what
+	// its cached entries are stamped with and checked against (epoch.go).
+	epoch uint64
+	// stmts holds the transaction's own copies of the writer's prepared
+	// statements (hot.go), shared by a group commit's bodies; nil: none kept.
+	stmts *map[*sql.Stmt]*sql.Stmt
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -380,6 +387,14 @@ func (s *Store) runOnce(ctx context.Context, db beginner, readOnly bool, fn func
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	t := &tx{tx: sqlTx, db: sqlTx, s: s, now: s.cfg.Now().UTC().Truncate(time.Microsecond), write: !readOnly}
+	if !readOnly && s.cachesByEpoch() {
+		// The write lock is held (BEGIN IMMEDIATE): what was cached before is
+		// stale from here, and what is cached while this runs is stale when it
+		// ends (epoch.go).
+		s.bumpEpoch()
+		defer s.bumpEpoch()
+		t.epoch = s.caches.epoch.Load()
+	}
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return err

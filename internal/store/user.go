@@ -169,12 +169,21 @@ func (s *Store) Authenticate(ctx context.Context, token string) (sb.Actor, error
 	unauth := sb.Errorf(sb.ECodeUnauthorized, "The token is not valid or has expired; log in again.")
 	hash := secret.HashToken(token)
 	now := s.cfg.Now()
+	isSession, isKey := strings.HasPrefix(token, SessionPrefix), strings.HasPrefix(token, APIKeyPrefix)
+	if isSession || isKey {
+		// On SQLite, a token looked up since the last write (epoch.go).
+		if e, ok := s.cachedAuth(hash, now.UnixMicro()); ok {
+			s.touchAuth(ctx, hash, e, now, true)
+			return e.actor, nil
+		}
+	}
+	epoch := s.caches.epoch.Load() // before the read: see epoch.go
 	switch {
-	case strings.HasPrefix(token, SessionPrefix):
+	case isSession:
 		var a sb.Actor
-		var lastUsed int64
-		err := s.readQueryRow(ctx, `SELECT u.id, u.email, s.last_used_at FROM sessions s JOIN users u ON u.id = s.user_id
-			WHERE s.token_hash = ? AND s.expires_at > ?`, hash, now.UnixMicro()).Scan(&a.UserID, &a.Email, &lastUsed)
+		var lastUsed, expires int64
+		err := s.readQueryRow(ctx, `SELECT u.id, u.email, s.last_used_at, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE s.token_hash = ? AND s.expires_at > ?`, hash, now.UnixMicro()).Scan(&a.UserID, &a.Email, &lastUsed, &expires)
 		if errors.Is(err, sql.ErrNoRows) {
 			return sb.Actor{}, unauth
 		}
@@ -182,9 +191,9 @@ func (s *Store) Authenticate(ctx context.Context, token string) (sb.Actor, error
 			return sb.Actor{}, err
 		}
 		a.SessionID = hash
-		s.touchSession(ctx, hash, lastUsed, now)
+		s.touchAuth(ctx, hash, authEntry{epoch: epoch, actor: a, expires: expires, lastUsed: lastUsed}, now, false)
 		return a, nil
-	case strings.HasPrefix(token, APIKeyPrefix):
+	case isKey:
 		var a sb.Actor
 		var role string
 		var lastUsed sql.NullInt64
@@ -199,16 +208,32 @@ func (s *Store) Authenticate(ctx context.Context, token string) (sb.Actor, error
 			return sb.Actor{}, err
 		}
 		a.APIKeyRole = sb.Role(role)
-		if !lastUsed.Valid || now.Sub(toTime(lastUsed.Int64)) > apiKeyTouchInterval {
-			if _, err := s.write.ExecContext(ctx, s.rebind(`UPDATE api_keys SET last_used_at = ? WHERE id = ?`), now.UnixMicro(), a.APIKeyID); err != nil {
-				s.cfg.Logger.Warn("record api key use", "err", err)
-			}
-		}
+		s.touchAuth(ctx, hash, authEntry{epoch: epoch, actor: a, lastUsed: lastUsed.Int64}, now, false)
 		return a, nil
 	case strings.HasPrefix(token, ReportTokenPrefix):
 		return s.authenticateReport(ctx, hash, unauth)
 	}
 	return sb.Actor{}, unauth
+}
+
+// touchAuth records a session's or an API key's use when it is due (at most
+// every sessionTouchSkip or apiKeyTouchInterval), and caches the authentication
+// with the use it now has (epoch.go).
+func (s *Store) touchAuth(ctx context.Context, hash string, e authEntry, now time.Time, cached bool) {
+	used := e.lastUsed
+	if e.actor.IsAPIKey() {
+		if e.lastUsed == 0 || now.Sub(toTime(e.lastUsed)) > apiKeyTouchInterval {
+			if _, err := s.write.ExecContext(ctx, s.rebind(`UPDATE api_keys SET last_used_at = ? WHERE id = ?`), now.UnixMicro(), e.actor.APIKeyID); err != nil {
+				s.cfg.Logger.Warn("record api key use", "err", err)
+			}
+			e.lastUsed = now.UnixMicro()
+		}
+	} else if s.touchSession(ctx, hash, e.lastUsed, now) {
+		e.lastUsed = now.UnixMicro()
+	}
+	if !cached || e.lastUsed != used {
+		s.rememberAuth(hash, e)
+	}
 }
 
 // Me returns the caller, the accounts they own and the workspaces they have a role in.
