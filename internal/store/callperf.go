@@ -60,6 +60,19 @@ func (t *tx) debitCallUsage(ctx context.Context, w *wsRow, seconds int64) (debit
 	if err := mustAffect(res, err); err != nil {
 		return u, err
 	}
+	if t.s.dialect == sqlite && !w.ParentID.Valid && !w.MinuteBudget.Valid {
+		// A workspace without a budget (as read in this transaction, or cached
+		// while nothing else was written: epoch.go) has no thresholds, which need
+		// none of its figures: the debit returns none. A query's rows cost a
+		// goroutine and their bookkeeping in database/sql, ~20 µs of a report's
+		// ~150 µs at one reporter (measured); an UPDATE's result costs neither.
+		res, err := t.hotExec(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?`, seconds, w.ID, w.AccountID)
+		if err := mustAffect(res, err); err != nil {
+			return u, err
+		}
+		u.self = wsUsage{name: w.Name, ok: true}
+		return u, nil
+	}
 	debit := func(id string, out *wsUsage) error {
 		err := t.hotQueryRow(ctx, `UPDATE workspaces SET seconds_used = seconds_used + ? WHERE id = ? AND account_id = ?
 			RETURNING minute_budget, seconds_used, name`, seconds, id, w.AccountID).Scan(&out.budget, &out.used, &out.name)

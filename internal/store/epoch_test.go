@@ -192,3 +192,38 @@ func TestEpochPoolBoundFiresOnTheCrossingReport(t *testing.T) {
 		})
 	}
 }
+
+// TestEpochBudgetSetAfterCachedAccess: a workspace without a budget debits without
+// reading its figures back (callperf.go) on the workspace its access check cached;
+// a budget set since must reach the very next report, whose threshold fires.
+func TestEpochBudgetSetAfterCachedAccess(t *testing.T) {
+	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		ctx := context.Background()
+		actor, acct, ws := owner(t, s)
+		grant(t, s, acct, 1000)
+		for i := range 2 {
+			if _, _, err := s.ReportCall(ctx, actor, ws, callIn(fmt.Sprintf("b%d", i), callStart, 30)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		budget := int64(10)
+		if _, err := s.SetBudget(ctx, actor, ws, sb.BudgetInput{MinuteBudget: &budget, Given: true}); err != nil {
+			t.Fatal(err)
+		}
+		// 1 minute used, then 5 more: 60 % of 10 minutes.
+		if _, _, err := s.ReportCall(ctx, actor, ws, callIn("b-over-half", callStart, 300)); err != nil {
+			t.Fatal(err)
+		}
+		events, _, err := s.ListAlerts(ctx, actor, ws, sb.Page{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range events {
+			found = found || e.Type == sb.EventBudgetThreshold
+		}
+		if !found {
+			t.Fatalf("no budget.threshold alert after 6 of 10 budgeted minutes: %+v", events)
+		}
+	})
+}

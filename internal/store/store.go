@@ -146,6 +146,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Store{cfg: cfg, instanceID: newInstanceID(), hashSlots: make(chan struct{}, cfg.hashSlots())}
+	s.group.wake, s.group.stop = make(chan struct{}, 1), make(chan struct{})
 	var err error
 	if isPostgresURL(cfg.DatabaseURL) {
 		s.dialect = postgres
@@ -202,6 +203,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connections.
 func (s *Store) Close() error {
+	s.stopGroupWriter()
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
