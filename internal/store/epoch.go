@@ -45,8 +45,16 @@ type epochCaches struct {
 	pool   sync.Map // account id → poolEntry
 }
 
-// bumpEpoch invalidates every cached entry (runOnce, on SQLite's writes).
-func (s *Store) bumpEpoch() { s.caches.epoch.Add(1) }
+// bumpEpoch invalidates every cached entry (runOnce, on SQLite's writes) and
+// drops them, so that the caches hold no more than what was used since the last
+// write (the epoch check still refuses an entry stored late by a reader that
+// loaded the epoch before this bump).
+func (s *Store) bumpEpoch() {
+	s.caches.epoch.Add(1)
+	s.caches.auth.Clear()
+	s.caches.access.Clear()
+	s.caches.pool.Clear()
+}
 
 // cachesByEpoch reports whether this store keeps the caches: SQLite only.
 func (s *Store) cachesByEpoch() bool { return s.dialect == sqlite }
