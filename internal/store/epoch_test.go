@@ -129,19 +129,17 @@ func TestEpochPoolBoundFiresOnTheCrossingReport(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
 			clock := storetest.NewClock()
-			var other func() *store.Store
-			var s *store.Store
+			// Two stores on one database, as two processes have.
+			var opts storetest.Options
 			if dialect == "sqlite" {
 				dir := t.TempDir()
-				opts := storetest.Options{Configure: func(c *store.Config) { c.DataDir = dir }}
-				s = storetest.Open(t, dialect, opts, clock)
-				other = func() *store.Store { return storetest.Open(t, dialect, opts, clock) }
+				opts.Configure = func(c *store.Config) { c.DataDir = dir }
 			} else {
 				u := storetest.PostgresSchema(t)
-				opts := storetest.Options{Configure: func(c *store.Config) { c.DatabaseURL = u }}
-				s = storetest.Open(t, dialect, opts, clock)
-				other = func() *store.Store { return storetest.Open(t, dialect, opts, clock) }
+				opts.Configure = func(c *store.Config) { c.DatabaseURL = u }
 			}
+			s := storetest.Open(t, dialect, opts, clock)
+			other := func() *store.Store { return storetest.Open(t, dialect, opts, clock) }
 			ctx := context.Background()
 			actor, acct, ws := owner(t, s)
 			grant(t, s, acct, 100)
