@@ -39,8 +39,14 @@ import (
 // effects outside the database (observer, in-process wake-ups) are left to the
 // caller after groupUpdate returns, i.e. after the commit.
 
-// maxGroupBatch bounds a batch, and so the wait of its last caller.
-const maxGroupBatch = 64
+// maxGroupBatch bounds a batch, and so the wait of its last caller. Over HTTP a
+// batch's callers are answered together, and their responses and next requests
+// then crowd the two cores while the writer runs the next batch: smaller batches
+// keep that convoy short. With 64 connections over HTTP, 16 gave the most reports
+// per second (~18.4k against ~15.8k with 64; 8: ~16.4k; 24 and 32: ~17.8k), at
+// ~10 % fewer than 64 for 64 reporters calling the store directly, a load no
+// client makes (docs/benchmarks.md, issue 15's fourth round).
+const maxGroupBatch = 16
 
 // groupReq is one caller's transaction body and, once answered, its result.
 type groupReq struct {
