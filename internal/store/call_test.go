@@ -17,24 +17,42 @@ import (
 
 var emailSeq atomic.Int64
 
+// signedUp is a user who has just signed up: their session token and email, and
+// them as an actor with their account and first workspace.
+type signedUp struct {
+	token, email       string
+	actor              sb.Actor
+	account, workspace string
+}
+
+// newOwner signs up a user with a fresh email and logs them in (signUp, in
+// member_test.go, makes a named user without a session).
+func newOwner(t testing.TB, s *store.Store) signedUp {
+	t.Helper()
+	ctx := context.Background()
+	u := signedUp{email: fmt.Sprintf("owner%d@example.com", emailSeq.Add(1))}
+	_, token, err := s.SignUp(ctx, sb.SignUpInput{Email: u.email, Password: "correct horse battery", Name: "Owner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.token = token
+	if u.actor, err = s.Authenticate(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	me, err := s.Me(ctx, u.actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.account, u.workspace = me.Accounts[0].ID, me.Workspaces[0].ID
+	return u
+}
+
 // owner signs up a user and returns them as an actor, with their account and first
 // workspace.
 func owner(t testing.TB, s *store.Store) (actor sb.Actor, accountID, workspaceID string) {
 	t.Helper()
-	ctx := context.Background()
-	_, token, err := s.SignUp(ctx, sb.SignUpInput{Email: fmt.Sprintf("owner%d@example.com", emailSeq.Add(1)), Password: "correct horse battery", Name: "Owner"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	actor, err = s.Authenticate(ctx, token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	me, err := s.Me(ctx, actor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return actor, me.Accounts[0].ID, me.Workspaces[0].ID
+	u := newOwner(t, s)
+	return u.actor, u.account, u.workspace
 }
 
 func grant(t testing.TB, s *store.Store, accountID string, minutes int64) {

@@ -10,7 +10,6 @@ import (
 	"github.com/switchboard/switchboard/internal/httpapi"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/storetest"
-	sb "github.com/switchboard/switchboard/internal/switchboard"
 )
 
 // BenchmarkCallHistoryHTTP asks for the first page of the call history (GET
@@ -26,19 +25,8 @@ func BenchmarkCallHistoryHTTP(b *testing.B) {
 		b.Run(dialect, func(b *testing.B) {
 			s := storetest.Open(b, dialect, storetest.Options{Configure: func(c *store.Config) { c.Now = time.Now }}, storetest.NewClock())
 			ctx := context.Background()
-			_, token, err := s.SignUp(ctx, sb.SignUpInput{Email: "history@example.com", Password: "correct horse battery", Name: "History"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			actor, err := s.Authenticate(ctx, token)
-			if err != nil {
-				b.Fatal(err)
-			}
-			me, err := s.Me(ctx, actor)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ws := me.Workspaces[0].ID
+			u := newOwner(b, s)
+			token, ws := u.token, u.workspace
 			if err := s.SeedCallsForBenchmark(ctx, ws, n, time.Now().Add(-time.Duration(n)*time.Second).UnixMicro()); err != nil {
 				b.Fatal(err)
 			}

@@ -47,19 +47,7 @@ func BenchmarkContactImport(b *testing.B) {
 				b.StopTimer()
 				s := storetest.Open(b, dialect, storetest.Options{Configure: func(c *store.Config) { c.Now = time.Now }}, storetest.NewClock())
 				ctx := context.Background()
-				_, token, err := s.SignUp(ctx, sb.SignUpInput{Email: fmt.Sprintf("bench%d@example.com", i), Password: "correct horse battery", Name: "Bench"})
-				if err != nil {
-					b.Fatal(err)
-				}
-				actor, err := s.Authenticate(ctx, token)
-				if err != nil {
-					b.Fatal(err)
-				}
-				me, err := s.Me(ctx, actor)
-				if err != nil {
-					b.Fatal(err)
-				}
-				ws := me.Workspaces[0].ID
+				actor, _, ws := owner(b, s)
 				runtime.GC()
 				peak := watchMemory()
 				b.StartTimer()

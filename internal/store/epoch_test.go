@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -16,33 +15,14 @@ import (
 // fills a cache, changes what it holds through the API, and expects the change at
 // once. The same cases run on PostgreSQL, which caches nothing.
 
-func errCode(err error) string {
-	var e *sb.Error
-	if errors.As(err, &e) {
-		return string(e.Code)
-	}
-	return fmt.Sprint(err)
-}
-
 func TestEpochCachedAuthEndsWithItsSessionOrKey(t *testing.T) {
 	storetest.Each(t, storetest.Options{}, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		ctx := context.Background()
-		_, token, err := s.SignUp(ctx, sb.SignUpInput{Email: "epoch-auth@example.com", Password: "correct horse battery", Name: "E"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		actor, err := s.Authenticate(ctx, token)
-		if err != nil {
-			t.Fatal(err)
-		}
+		u := newOwner(t, s)
+		token, actor, ws := u.token, u.actor, u.workspace
 		if again, err := s.Authenticate(ctx, token); err != nil || again.UserID != actor.UserID {
 			t.Fatalf("second authentication: %+v, %v", again, err)
 		}
-		me, err := s.Me(ctx, actor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ws := me.Workspaces[0].ID
 		key, err := s.CreateAPIKey(ctx, actor, ws, sb.APIKeyInput{Name: "engine", Role: sb.RoleAdmin})
 		if err != nil {
 			t.Fatal(err)
@@ -58,18 +38,18 @@ func TestEpochCachedAuthEndsWithItsSessionOrKey(t *testing.T) {
 		if err := s.RevokeAPIKey(ctx, actor, ws, keyActor.APIKeyID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Authenticate(ctx, key.Key); errCode(err) != string(sb.ECodeUnauthorized) {
+		if _, err := s.Authenticate(ctx, key.Key); sb.ErrorCode(err) != sb.ECodeUnauthorized {
 			t.Fatalf("a revoked key authenticated: %v", err)
 		}
 		if err := s.LogOut(ctx, actor); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Authenticate(ctx, token); errCode(err) != string(sb.ECodeUnauthorized) {
+		if _, err := s.Authenticate(ctx, token); sb.ErrorCode(err) != sb.ECodeUnauthorized {
 			t.Fatalf("a session logged out authenticated: %v", err)
 		}
 
 		// An expired session fails even while its entry is cached.
-		_, token2, err := s.LogIn(ctx, sb.LoginInput{Email: "epoch-auth@example.com", Password: "correct horse battery"})
+		_, token2, err := s.LogIn(ctx, sb.LoginInput{Email: u.email, Password: "correct horse battery"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +57,7 @@ func TestEpochCachedAuthEndsWithItsSessionOrKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		clock.Advance(31 * 24 * time.Hour)
-		if _, err := s.Authenticate(ctx, token2); errCode(err) != string(sb.ECodeUnauthorized) {
+		if _, err := s.Authenticate(ctx, token2); sb.ErrorCode(err) != sb.ECodeUnauthorized {
 			t.Fatalf("an expired session authenticated: %v", err)
 		}
 	})
@@ -100,7 +80,7 @@ func TestEpochCachedReportAccessEndsWithTheMembership(t *testing.T) {
 		if _, err := s.ChangeRole(ctx, ownerActor, ws, admin.UserID, sb.RoleInput{Role: sb.RoleViewer}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.ReportCall(ctx, admin, ws, callIn("m-viewer", callStart, 30)); errCode(err) != string(sb.ECodeForbidden) {
+		if _, _, err := s.ReportCall(ctx, admin, ws, callIn("m-viewer", callStart, 30)); sb.ErrorCode(err) != sb.ECodeForbidden {
 			t.Fatalf("a viewer reported a call: %v", err)
 		}
 		if _, err := s.ChangeRole(ctx, ownerActor, ws, admin.UserID, sb.RoleInput{Role: sb.RoleAdmin}); err != nil {
@@ -112,7 +92,7 @@ func TestEpochCachedReportAccessEndsWithTheMembership(t *testing.T) {
 		if err := s.RemoveMember(ctx, ownerActor, ws, admin.UserID); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.ReportCall(ctx, admin, ws, callIn("m-removed", callStart, 30)); errCode(err) != string(sb.ECodeNotFound) {
+		if _, _, err := s.ReportCall(ctx, admin, ws, callIn("m-removed", callStart, 30)); sb.ErrorCode(err) != sb.ECodeNotFound {
 			t.Fatalf("a removed member reported a call: %v", err)
 		}
 	})
